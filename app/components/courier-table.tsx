@@ -1,0 +1,56 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import type { StoredLocation } from '@/lib/couriers/record-locations';
+
+interface Snapshot {
+  couriers: StoredLocation[];
+  at: number;
+}
+
+async function fetchCouriers(): Promise<Snapshot> {
+  const res = await fetch('/api/couriers');
+  if (!res.ok) throw new Error(`couriers: HTTP ${res.status}`);
+  return (await res.json()) as Snapshot;
+}
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s ago` : `${Math.round(s / 60)}m ago`;
+}
+
+export function CourierTable() {
+  const { data, error, isPending } = useQuery({ queryKey: ['couriers'], queryFn: fetchCouriers, refetchInterval: 2000 });
+  if (isPending) return <p className="muted">Loading couriers…</p>;
+  if (error) return <p role="alert">Could not load couriers: {error.message}</p>;
+  const couriers = [...data.couriers].sort((a, b) => a.courierId.localeCompare(b.courierId));
+  return (
+    <>
+      <p>
+        <span className="badge" data-testid="courier-count">{couriers.length} couriers</span>
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Courier</th>
+            <th>Order</th>
+            <th>Latitude</th>
+            <th>Longitude</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {couriers.map((c) => (
+            <tr key={c.courierId} data-testid={`courier-${c.courierId}`}>
+              <td>{c.courierId}</td>
+              <td>{c.orderId ?? '—'}</td>
+              <td>{c.lat.toFixed(5)}</td>
+              <td>{c.lng.toFixed(5)}</td>
+              <td>{age(data.at - c.occurredAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

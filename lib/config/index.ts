@@ -1,0 +1,33 @@
+// The one place the environment is read. Every variable is documented in .env.example.
+import { type Env, readEnum, readHostPorts, readInt, readString, readUrl } from './env';
+
+export { ConfigError } from './env';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env) {
+  return {
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readInt(env, 'PORT', 3000, 0, 65535),
+    publicUrl: readString(env, 'PUBLIC_URL', ''),
+    logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    kafka: {
+      brokers: readHostPorts(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
+      clientId: readString(env, 'KAFKA_CLIENT_ID', 'lastmile'),
+      topicPrefix: readString(env, 'KAFKA_TOPIC_PREFIX', ''),
+      partitions: readInt(env, 'KAFKA_PARTITIONS', 6, 1, 1024),
+    },
+    redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    databaseUrl: readUrl(env, 'DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/lastmile', ['postgres:', 'postgresql:']),
+    ingest: {
+      maxBodyBytes: readInt(env, 'INGEST_MAX_BODY_BYTES', 512 * 1024, 1024, 900 * 1024),
+      maxBatch: readInt(env, 'INGEST_MAX_BATCH', 500, 1, 5000),
+    },
+    worker: {
+      httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),
+      groupPrefix: readString(env, 'WORKER_GROUP_PREFIX', 'lastmile'),
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

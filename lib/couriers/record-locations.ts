@@ -1,0 +1,86 @@
+// Applies a batch of pings: the last location of each courier and order in Redis (never an
+// older ping over a newer one), the GEO index, and the history in Postgres. Idempotent:
+// applying the same pings again leaves Redis and Postgres as they were.
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/client';
+import type { CourierLocation } from '../events/registry';
+import { COURIERS_GEO_KEY, courierLocationKey, orderLocationKey } from './keys';
+import { newestPerKey } from './newest-per-key';
+
+// KEYS[1] location hash, KEYS[2] optional GEO set; ARGV: time, json, lng, lat, member.
+const SET_IF_NEWER = `
+local current = redis.call('HGET', KEYS[1], 't')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'json', ARGV[2])
+if KEYS[2] then redis.call('GEOADD', KEYS[2], ARGV[3], ARGV[4], ARGV[5]) end
+return 1`;
+
+interface LocationCommands {
+  setLocationIfNewer(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+function withCommands(redis: Redis): Redis & LocationCommands {
+  if (!('setLocationIfNewer' in redis)) redis.defineCommand('setLocationIfNewer', { lua: SET_IF_NEWER });
+  return redis as Redis & LocationCommands;
+}
+
+export interface StoredLocation {
+  courierId: string;
+  orderId?: string;
+  lat: number;
+  lng: number;
+  occurredAt: number;
+}
+
+const toStored = (p: CourierLocation): StoredLocation => ({
+  courierId: p.courierId,
+  ...(p.orderId ? { orderId: p.orderId } : {}),
+  lat: p.lat,
+  lng: p.lng,
+  occurredAt: p.occurredAt,
+});
+
+export async function recordLocations(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<void> {
+  if (pings.length === 0) return;
+  const redis = withCommands(deps.redis);
+  const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & LocationCommands;
+  for (const p of newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt)) {
+    const json = JSON.stringify(toStored(p));
+    pipeline.setLocationIfNewer(2, courierLocationKey(p.courierId), COURIERS_GEO_KEY, p.occurredAt, json, p.lng, p.lat, p.courierId);
+  }
+  for (const p of newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt)) {
+    pipeline.setLocationIfNewer(1, orderLocationKey(p.orderId!), p.occurredAt, JSON.stringify(toStored(p)));
+  }
+  const history = deps.db.courierLocation.createMany({
+    skipDuplicates: true,
+    data: pings.map((p) => ({
+      eventId: p.eventId,
+      courierId: p.courierId,
+      orderId: p.orderId ?? null,
+      lat: p.lat,
+      lng: p.lng,
+      accuracyM: p.accuracyM ?? null,
+      speedMps: p.speedMps ?? null,
+      heading: p.headingDeg ?? null,
+      occurredAt: new Date(p.occurredAt),
+    })),
+  });
+  const [results] = await Promise.all([pipeline.exec(), history]);
+  const failed = results?.find(([err]) => err);
+  if (failed) throw failed[0];
+}
+
+export async function readLocation(redis: Redis, key: string): Promise<StoredLocation | null> {
+  const json = await redis.hget(key, 'json');
+  return json ? (JSON.parse(json) as StoredLocation) : null;
+}
+
+/** Every courier's last location, up to `limit` couriers. */
+export async function listCourierLocations(redis: Redis, limit: number): Promise<StoredLocation[]> {
+  const ids = await redis.zrange(COURIERS_GEO_KEY, 0, limit - 1);
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hget(courierLocationKey(id), 'json');
+  const rows = (await pipeline.exec()) ?? [];
+  return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as StoredLocation] : []));
+}

@@ -1,0 +1,44 @@
+// Small helpers for the bare node:http handlers in server/ and the workers' ops port.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError, toErrorResponse } from './errors';
+import type { Log } from '../observability/log';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown, log: Log): void {
+  const { status, body } = toErrorResponse(err);
+  if (status >= 500) log.error({ err }, 'request failed');
+  if (!res.headersSent) sendJson(res, status, body);
+  else res.destroy();
+}
+
+/** Reads a JSON body of at most maxBytes; 415 when it is not JSON, 413 when too large. */
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new AppError('unsupported_media_type', 'send the body as application/json');
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,182 @@
+// Brings up Kafka, Redis and Postgres for one profile ("dev" for npm start, "test-…" for a
+// test run), remembering in .infra/<profile>/state.json what it started so that `down`
+// stops only that. Configured services that already answer are used, never touched.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../lib/config';
+import { kafkaAnswers, startKafka } from './kafka';
+import { databaseName, dropDatabase, withDatabase, ensureDatabase, postgresAnswers, startPostgres, stopPostgres } from './postgres';
+import { InfraError, ROOT, freePort, isAlive, portOpen, stopPid } from './proc';
+import { redisAnswers, startRedis } from './redis';
+
+export interface InfraEnv {
+  KAFKA_BROKERS: string;
+  REDIS_URL: string;
+  DATABASE_URL: string;
+}
+
+interface State {
+  ownerPid?: number;
+  env: InfraEnv;
+  started: { kafka?: number; redis?: number; postgres?: string };
+  createdDatabase?: string;
+}
+
+export const profileDir = (profile: string) => join(ROOT, '.infra', profile);
+const statePath = (profile: string) => join(profileDir(profile), 'state.json');
+
+export function readState(profile: string): State | undefined {
+  const path = statePath(profile);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as State) : undefined;
+}
+
+function writeState(profile: string, state: State): void {
+  mkdirSync(profileDir(profile), { recursive: true });
+  writeFileSync(statePath(profile), JSON.stringify(state, null, 2));
+}
+
+function withPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
+
+async function pickPort(preferred: number | undefined, what: string): Promise<number> {
+  if (preferred === undefined) return freePort();
+  if (await portOpen(preferred)) throw new InfraError(`${what}: port ${preferred} is already in use by something else`);
+  return preferred;
+}
+
+export interface UpOptions {
+  /** dev: reuse configured services, own ones on fixed ports. test: own Kafka and Redis on free ports, own database. */
+  mode: 'dev' | 'test';
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export type ServiceName = 'kafka' | 'redis' | 'postgres';
+
+export interface UpResult {
+  env: InfraEnv;
+  /** What this call started (not what was already running): what its caller should stop. */
+  startedNow: ServiceName[];
+}
+
+export async function upInfra(profile: string, options: UpOptions): Promise<UpResult> {
+  const startedNow: ServiceName[] = [];
+  const say = options.log ?? ((line: string) => console.log(line));
+  const config = loadConfig(options.env ?? process.env);
+  const dir = profileDir(profile);
+  const previous = readState(profile);
+  const state: State = previous ?? { env: { KAFKA_BROKERS: '', REDIS_URL: '', DATABASE_URL: '' }, started: {} };
+  if (options.mode === 'test') state.ownerPid = process.pid;
+  const test = options.mode === 'test';
+
+  // Kafka
+  if (previous?.started.kafka && isAlive(previous.started.kafka) && (await kafkaAnswers(previous.env.KAFKA_BROKERS.split(',')))) {
+    say(`kafka     ${previous.env.KAFKA_BROKERS} (already running, pid ${previous.started.kafka})`);
+  } else if (!test && (await kafkaAnswers(config.kafka.brokers))) {
+    state.env.KAFKA_BROKERS = config.kafka.brokers.join(',');
+    delete state.started.kafka;
+    say(`kafka     ${state.env.KAFKA_BROKERS} (configured, answering)`);
+  } else {
+    const configured = Number(config.kafka.brokers[0]!.split(':')[1]);
+    const port = await pickPort(test ? undefined : configured, 'Kafka');
+    const controllerPort = await pickPort(test ? undefined : port + 1, 'Kafka controller');
+    startedNow.push('kafka');
+    state.started.kafka = await startKafka({ dir: join(dir, 'kafka'), port, controllerPort, heapMb: test ? 384 : 512 });
+    state.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
+    say(`kafka     ${state.env.KAFKA_BROKERS} (started, pid ${state.started.kafka})`);
+  }
+  writeState(profile, state);
+
+  // Redis
+  if (previous?.started.redis && isAlive(previous.started.redis) && (await redisAnswers(previous.env.REDIS_URL))) {
+    say(`redis     ${previous.env.REDIS_URL} (already running, pid ${previous.started.redis})`);
+  } else if (!test && (await redisAnswers(config.redisUrl))) {
+    state.env.REDIS_URL = config.redisUrl;
+    delete state.started.redis;
+    say(`redis     ${config.redisUrl} (configured, answering)`);
+  } else {
+    const port = test ? await freePort() : await pickPort(Number(new URL(config.redisUrl).port || 6379) + 1, 'Redis');
+    startedNow.push('redis');
+    state.started.redis = await startRedis(join(dir, 'redis'), port);
+    state.env.REDIS_URL = `redis://127.0.0.1:${port}`;
+    say(`redis     ${state.env.REDIS_URL} (started, pid ${state.started.redis})`);
+  }
+  writeState(profile, state);
+
+  // Postgres
+  let databaseUrl = test ? withDatabase(config.databaseUrl, `lastmile_${profile.replace(/\W/g, '_')}`) : config.databaseUrl;
+  const pgDir = join(dir, 'postgres');
+  if (previous?.started.postgres && (await postgresAnswers(previous.env.DATABASE_URL))) {
+    databaseUrl = previous.env.DATABASE_URL;
+    say(`postgres  ${databaseUrl} (already running)`);
+  } else if (await postgresAnswers(databaseUrl)) {
+    say(`postgres  ${databaseUrl} (configured, answering)`);
+  } else {
+    const port = test ? await freePort() : await pickPort(Number(new URL(databaseUrl).port || 5432) + 1, 'Postgres');
+    startedNow.push('postgres');
+    await startPostgres(pgDir, port);
+    state.started.postgres = pgDir;
+    databaseUrl = withPort(databaseUrl, port);
+    say(`postgres  ${databaseUrl} (started)`);
+  }
+  if (await ensureDatabase(databaseUrl)) {
+    state.createdDatabase = databaseName(databaseUrl);
+    say(`postgres  created database ${state.createdDatabase}`);
+  }
+  state.env.DATABASE_URL = databaseUrl;
+  writeState(profile, state);
+  return { env: state.env, startedNow };
+}
+
+export interface DownOptions {
+  /** Drop the database this profile created (test runs); dev keeps its data. */
+  dropCreatedDatabase?: boolean;
+  /** Delete the profile's data folder (test runs). */
+  removeData?: boolean;
+  /** Stop only these (by default everything the profile started). */
+  only?: ServiceName[];
+}
+
+export async function downInfra(profile: string, options: DownOptions = {}): Promise<void> {
+  const state = readState(profile);
+  if (!state) return;
+  const errors: unknown[] = [];
+  const attempt = async (fn: () => unknown) => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(err);
+    }
+  };
+  if (options.dropCreatedDatabase && state.createdDatabase && !state.started.postgres) await attempt(() => dropDatabase(state.env.DATABASE_URL));
+  const stop = (name: ServiceName) => !options.only || options.only.includes(name);
+  const { started } = state;
+  if (started.kafka && stop('kafka')) await attempt(() => stopPid(started.kafka!));
+  if (started.redis && stop('redis')) await attempt(() => stopPid(started.redis!, 10_000));
+  if (started.postgres && stop('postgres')) await attempt(() => stopPostgres(started.postgres!));
+  if (errors.length > 0) throw new AggregateError(errors, `stopping ${profile} failed: ${errors.map(String).join('; ')}`);
+  if (options.removeData) rmSync(profileDir(profile), { recursive: true, force: true });
+  else {
+    const remaining = { ...started };
+    if (stop('kafka')) delete remaining.kafka;
+    if (stop('redis')) delete remaining.redis;
+    if (stop('postgres')) delete remaining.postgres;
+    writeState(profile, { ...state, started: remaining });
+  }
+}
+
+/** Stops test profiles whose owning process died without cleaning up (a killed test run). */
+export async function sweepOrphanedTestProfiles(): Promise<void> {
+  const base = join(ROOT, '.infra');
+  if (!existsSync(base)) return;
+  for (const profile of readdirSync(base).filter((p) => p.startsWith('test-'))) {
+    const state = readState(profile);
+    if (state?.ownerPid && isAlive(state.ownerPid)) continue;
+    await downInfra(profile, { dropCreatedDatabase: true, removeData: true }).catch((err: unknown) =>
+      console.warn(`could not clean up ${profile}: ${String(err)}`),
+    );
+  }
+}

@@ -1,0 +1,37 @@
+// Location worker: courier.locations → last locations in Redis, history in Postgres.
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Db } from '../lib/db/client';
+import { decodeEvent } from '../lib/events/decode';
+import type { CourierLocation } from '../lib/events/registry';
+import { recordLocations } from '../lib/couriers/record-locations';
+import { runConsumer } from '../lib/kafka/run-consumer';
+import type { TopicNames } from '../lib/kafka/topics';
+import type { Log } from '../lib/observability/log';
+import type { Metrics } from '../lib/observability/metrics';
+
+export interface WorkerDeps {
+  kafka: Kafka;
+  redis: Redis;
+  db: Db;
+  topics: TopicNames;
+  groupPrefix: string;
+  log: Log;
+  metrics: Metrics;
+}
+
+export function createLocationWorker(deps: WorkerDeps) {
+  return runConsumer<CourierLocation>({
+    kafka: deps.kafka,
+    groupId: `${deps.groupPrefix}.location`,
+    topic: deps.topics.courierLocations,
+    deadLetterTopic: deps.topics.deadLetters,
+    worker: 'location',
+    log: deps.log,
+    metrics: deps.metrics,
+    handler: {
+      decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
+      apply: (pings) => recordLocations(deps, pings),
+    },
+  });
+}

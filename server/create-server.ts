@@ -62,11 +62,15 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
   });
 
   const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
-  const sub = deps.redis.duplicate();
+  // No auto-pipelining: it defers the adapter's unsubscribe past our QUIT on close.
+  const sub = deps.redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(deps.redis, sub));
   io.on('connection', (socket) => {
     socket.on('ops:join', () => void socket.join('ops'));
   });
-  http.on('close', () => sub.disconnect());
+  // quit, not disconnect: the adapter unsubscribes on close, and its replies must arrive.
+  http.on('close', () => {
+    sub.quit().catch((err: unknown) => deps.log.warn({ err }, 'redis subscriber did not quit cleanly'));
+  });
   return { http, io };
 }

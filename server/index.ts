@@ -1,7 +1,7 @@
 // Entry point: `tsx server/index.ts`. Reads config, connects, serves, stops cleanly.
 import next from 'next';
 import { Partitioners } from 'kafkajs';
-import { loadConfig } from '../lib/config';
+import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db/client';
 import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
@@ -11,7 +11,7 @@ import { onShutdown } from '../lib/observability/shutdown';
 import { createRedis } from '../lib/redis/client';
 import { createLastmileServer } from './create-server';
 
-const config = loadConfig();
+const config = loadConfigOrExit('server');
 const log = createLog('server', config.logLevel);
 const metrics = createMetrics('server');
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-server`, log });

@@ -1,7 +1,7 @@
 // Entry point: `tsx workers/index.ts <name>` starts one named worker, with its own
 // /healthz, /readyz and /metrics port, and stops it cleanly on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
-import { loadConfig } from '../lib/config';
+import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db/client';
 import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
@@ -20,7 +20,7 @@ if (!Object.hasOwn(WORKERS, name)) {
   process.exit(2);
 }
 
-const config = loadConfig();
+const config = loadConfigOrExit(`worker ${name}`);
 const log = createLog(`worker-${name}`, config.logLevel);
 const metrics = createMetrics(`worker-${name}`);
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${name}`, log });

@@ -1,7 +1,7 @@
 // The one place the environment is read. Every variable is documented in .env.example.
-import { type Env, readEnum, readHostPorts, readInt, readString, readUrl } from './env';
+import { ConfigError, type Env, readEnum, readHostPorts, readInt, readString, readUrl } from './env';
 
-export { ConfigError } from './env';
+export { ConfigError };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -31,3 +31,14 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/** For entry points: a bad variable ends the process with one line naming it. */
+export function loadConfigOrExit(service: string): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: configuration error: ${err.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+}

@@ -50,7 +50,7 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat }) => {
+    eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
       if (batch.messages.length === 0) return;
       const timer = metrics.batchSeconds.startTimer({ worker });
       const good: { message: KafkaMessage; value: T }[] = [];
@@ -65,6 +65,8 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
       const deadLettered = poison.length + (await applyOrIsolate(good, handler, deadLetter, batch.partition, producer, options));
       const last = batch.messages[batch.messages.length - 1]!;
       await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      // kafkajs fetches on from the last resolved offset, not the committed one.
+      resolveOffset(last.offset);
       await heartbeat();
 
       metrics.eventsIn.inc({ type: worker, outcome: 'processed' }, batch.messages.length - deadLettered);

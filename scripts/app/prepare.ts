@@ -8,11 +8,11 @@ import { ROOT, run } from '../infra/proc';
 
 const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
 
-export function migrate(env: NodeJS.ProcessEnv): void {
+export function migrate(env: Record<string, string | undefined>): void {
   run(bin('prisma'), ['migrate', 'deploy'], { env: { ...process.env, ...env } });
 }
 
-export async function createTopics(env: NodeJS.ProcessEnv): Promise<void> {
+export async function createTopics(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig({ ...process.env, ...env });
   const admin = new Kafka({ brokers: config.kafka.brokers, clientId: 'lastmile-setup', logLevel: logLevel.WARN }).admin();
   await admin.connect();

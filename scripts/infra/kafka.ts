@@ -16,7 +16,14 @@ export function ensureKafkaJars(): void {
 }
 
 export async function kafkaAnswers(brokers: string[], timeoutMs = 1500): Promise<boolean> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    authenticationTimeout: timeoutMs,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();

@@ -50,7 +50,7 @@ async function pickPort(preferred: number | undefined, what: string): Promise<nu
 export interface UpOptions {
   /** dev: reuse configured services, own ones on fixed ports. test: own Kafka and Redis on free ports, own database. */
   mode: 'dev' | 'test';
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 

@@ -1,0 +1,71 @@
+// Real clients for one test file, against the run's own services, with topic and group
+// names of its own so files never see each other's messages.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../../lib/config';
+import { createDb } from '../../lib/db/client';
+import { createKafka } from '../../lib/kafka/client';
+import { ensureTopics, topicNames } from '../../lib/kafka/topics';
+import { createLog } from '../../lib/observability/log';
+import { createMetrics } from '../../lib/observability/metrics';
+import { createRedis } from '../../lib/redis/client';
+
+export async function createHarness(name: string) {
+  const infra = inject('infra');
+  const prefix = `${name}-${randomBytes(3).toString('hex')}.`;
+  const env = { ...infra, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', LOG_LEVEL: 'warn' };
+  const config = loadConfig(env);
+  const log = createLog(`test-${name}`, 'warn');
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${name}`, log });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, prefix, config.kafka.partitions);
+  const redis = createRedis(config.redisUrl, `test-${name}`);
+  const db = createDb(config.databaseUrl);
+  return {
+    env,
+    config,
+    log,
+    kafka,
+    admin,
+    redis,
+    db,
+    metrics: createMetrics(`test-${name}`),
+    topics: topicNames(prefix),
+    groupPrefix: `${prefix}group`,
+    async close() {
+      await admin.disconnect();
+      await db.$disconnect();
+      await redis.quit();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Sum of the end offsets of a topic's partitions: how many messages it has ever held. */
+export async function topicSize(admin: ReturnType<Kafka['admin']>, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+export function quietKafka(brokers: string[]): Kafka {
+  return new Kafka({ brokers, logLevel: logLevel.NOTHING });
+}

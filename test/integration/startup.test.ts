@@ -1,0 +1,29 @@
+// Entry points refuse a bad configuration at once, naming the variable.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function start(script: string, args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('start-up configuration', () => {
+  it.each([
+    ['server/index.ts', [], { PORT: 'eighty' }, /server: configuration error: PORT: expected a whole number, got "eighty"/],
+    ['server/index.ts', [], { REDIS_URL: 'http://cache' }, /REDIS_URL: expected a redis: or rediss: URL/],
+    ['workers/index.ts', ['location'], { KAFKA_BROKERS: 'kafka' }, /worker location: configuration error: KAFKA_BROKERS: expected host:port/],
+  ])('%s with %o exits naming the variable', (script, args, env, message) => {
+    const result = start(script, args, env);
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('names the workers it knows when given an unknown one', () => {
+    const result = start('workers/index.ts', ['teleporter'], {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/usage: tsx workers\/index.ts <location>/);
+  });
+});

@@ -10,7 +10,8 @@ export interface Service {
   child: ChildProcess;
 }
 
-export function startService(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, output: 'inherit' | 'ignore' = 'inherit'): Service {
+/** `output`: inherit our stdout, or a file descriptor to append the service's logs to. */
+export function startService(name: string, script: string, args: string[], env: Record<string, string | undefined>, output: 'inherit' | number = 'inherit'): Service {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -1,0 +1,11 @@
+# One image for the server and the workers (docker-compose picks the command).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NEXT_TELEMETRY_DISABLED=1
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npx prisma generate && npx next build
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+EXPOSE 3000
+CMD ["npx", "tsx", "server/index.ts"]

@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test';
+
+test('a ping posted to the ingest API shows up on the couriers page without a reload', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'lastmile · couriers' })).toBeVisible();
+  await expect(page.getByTestId('courier-count')).toBeVisible();
+
+  const courierId = `e2e-${Date.now().toString(36)}`;
+  const res = await request.post('/api/events', {
+    data: {
+      type: 'courier.location',
+      version: 1,
+      eventId: `evt-${courierId}`,
+      courierId,
+      orderId: 'order-e2e',
+      lat: -23.55052,
+      lng: -46.63331,
+      occurredAt: Date.now(),
+    },
+  });
+  expect(res.status()).toBe(202);
+
+  const row = page.getByTestId(`courier-${courierId}`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('-23.55052');
+  await expect(row).toContainText('-46.63331');
+  await expect(row).toContainText('order-e2e');
+});
+
+test('an invalid event is refused with the field named', async ({ request }) => {
+  const res = await request.post('/api/events', {
+    data: { type: 'courier.location', version: 1, eventId: 'evt-invalid-1', courierId: 'c', lat: -100, lng: 0, occurredAt: Date.now() },
+  });
+  expect(res.status()).toBe(400);
+  expect(await res.json()).toMatchObject({ error: { code: 'validation_failed', issues: [{ field: '/lat', rule: 'minimum' }] } });
+});

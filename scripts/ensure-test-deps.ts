@@ -1,0 +1,9 @@
+// First step of `npm test`: installs what a fresh machine lacks (Debian packages as root,
+// Kafka's jars from Maven Central). Quick when everything is already there.
+import { ensureKafkaJars } from './infra/kafka';
+import { ensureCommand } from './infra/proc';
+
+ensureCommand('chromium', 'chromium', process.env.CHROMIUM_PATH);
+ensureCommand('redis-server', 'redis-server');
+ensureCommand('docker-compose', 'docker-compose');
+ensureKafkaJars();

@@ -3,7 +3,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import { authorizeOrderRead } from '../lib/auth/authorize-order-read';
+import { verifyToken } from '../lib/auth/tokens';
 import { AppError } from '../lib/http/errors';
 import { sendError } from '../lib/http/node-http';
 import type { Log } from '../lib/observability/log';
@@ -11,31 +12,40 @@ import type { Metrics } from '../lib/observability/metrics';
 import { type ReadinessCheck, createOpsHandler } from '../lib/observability/ops-http';
 import type { ClientToServerEvents, ServerToClientEvents } from '../lib/realtime/socket-events';
 import { type IngestDeps, handleIngest } from './routes/ingest';
+import { ORDER_LOCATION_PATH, type OrderLocationDeps, handleOrderLocation } from './routes/order-location';
 
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export interface ServerDeps extends IngestDeps {
+export interface ServerDeps extends IngestDeps, OrderLocationDeps {
   log: Log;
   metrics: Metrics;
-  redis: Redis;
   checks: Record<string, ReadinessCheck>;
   next?: NextHandler;
 }
 
+export type LastmileIo = SocketServer<ClientToServerEvents, ServerToClientEvents>;
+
 export interface LastmileServer {
   http: Server;
-  io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
+  io: LastmileIo;
 }
 
 export function createLastmileServer(deps: ServerDeps): LastmileServer {
   const handleOps = createOpsHandler(deps.metrics, deps.checks);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
     if (path === '/api/events') {
       if (req.method !== 'POST') throw new AppError('method_not_allowed', 'use POST');
       await handleIngest(req, res, deps);
       return 'ingest';
+    }
+    const order = ORDER_LOCATION_PATH.exec(path);
+    if (order) {
+      await handleOrderLocation(req, res, order[1]!, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), deps);
+      return 'order_location';
     }
     if (await handleOps(req, res)) return 'ops';
     if (deps.next) {
@@ -61,12 +71,28 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
     }
   });
 
-  const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
+  const io: LastmileIo = new SocketServer(http, { serveClient: false });
   // No auto-pipelining: it defers the adapter's unsubscribe past our QUIT on close.
   const sub = deps.redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(deps.redis, sub));
   io.on('connection', (socket) => {
-    socket.on('ops:join', () => void socket.join('ops'));
+    // The ops room is open until ops login lands (issue 7).
+    socket.on('ops:join', (ack) => {
+      void socket.join('ops');
+      ack?.({ ok: true });
+    });
+    socket.on('order:join', (request, ack) => {
+      const check = verifyToken(String(request?.token ?? ''), deps.secret);
+      try {
+        if (!check.ok) throw new AppError('unauthorized', `token ${check.reason.replace('_', ' ')}`);
+        authorizeOrderRead(check.claims, String(request.orderId));
+      } catch (err) {
+        ack?.({ ok: false, error: (err as Error).message });
+        return;
+      }
+      void socket.join(`order:${request.orderId}`);
+      ack?.({ ok: true });
+    });
   });
   // quit, not disconnect: the adapter unsubscribes on close, and its replies must arrive.
   http.on('close', () => {

@@ -6,6 +6,7 @@ import { decodeEvent } from '../lib/events/decode';
 import type { CourierLocation } from '../lib/events/registry';
 import { recordLocations } from '../lib/couriers/record-locations';
 import { runConsumer } from '../lib/kafka/run-consumer';
+import { positionsChannel } from '../lib/realtime/channels';
 import type { TopicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
 import type { Metrics } from '../lib/observability/metrics';
@@ -21,6 +22,7 @@ export interface WorkerDeps {
 }
 
 export function createLocationWorker(deps: WorkerDeps) {
+  const channel = positionsChannel(deps.topics);
   return runConsumer<CourierLocation>({
     kafka: deps.kafka,
     groupId: `${deps.groupPrefix}.location`,
@@ -31,7 +33,12 @@ export function createLocationWorker(deps: WorkerDeps) {
     metrics: deps.metrics,
     handler: {
       decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
-      apply: (pings) => recordLocations(deps, pings),
+      apply: async (pings) => {
+        const moved = await recordLocations(deps, pings);
+        // Live fan-out: servers coalesce these into frames. Best effort: the map's snapshot
+        // covers a missed announcement.
+        if (moved.length > 0) await deps.redis.publish(channel, JSON.stringify(moved));
+      },
     },
   });
 }

@@ -57,3 +57,9 @@ export function readHostPorts(env: Env, name: string, fallback: string): string[
   if (list.length === 0) throw new ConfigError(name, 'expected at least one host:port');
   return list;
 }
+
+export function readSecret(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  if (value.length < 16) throw new ConfigError(name, 'expected at least 16 characters');
+  return value;
+}

@@ -1,7 +1,11 @@
 // The one place the environment is read. Every variable is documented in .env.example.
-import { ConfigError, type Env, readEnum, readHostPorts, readInt, readString, readUrl } from './env';
+import { ConfigError, type Env, readEnum, readSecret, readHostPorts, readInt, readString, readUrl } from './env';
 
 export { ConfigError };
+
+const HOUR_MS = 60 * 60 * 1000;
+/** Local use only: every deployment sets AUTH_SECRET; the server logs a warning without it. */
+const DEV_SECRET = 'lastmile-local-development-secret';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -22,6 +26,18 @@ export function loadConfig(env: Env = process.env) {
     ingest: {
       maxBodyBytes: readInt(env, 'INGEST_MAX_BODY_BYTES', 512 * 1024, 1024, 900 * 1024),
       maxBatch: readInt(env, 'INGEST_MAX_BATCH', 500, 1, 5000),
+      ratePerCourier: readInt(env, 'INGEST_RATE_PER_COURIER', 50, 1, 1_000_000),
+      burstPerCourier: readInt(env, 'INGEST_BURST_PER_COURIER', 1000, 1, 10_000_000),
+    },
+    auth: {
+      secret: readSecret(env, 'AUTH_SECRET', DEV_SECRET),
+      usingDevSecret: !env.AUTH_SECRET,
+      courierTokenTtlMs: readInt(env, 'COURIER_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 3650) * HOUR_MS,
+      orderTokenTtlMs: readInt(env, 'ORDER_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 3650) * HOUR_MS,
+    },
+    couriers: {
+      staleAfterMs: readInt(env, 'COURIER_STALE_AFTER_SECONDS', 60, 1, 86_400) * 1000,
+      frameMs: readInt(env, 'POSITIONS_FRAME_MS', 250, 16, 10_000),
     },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),

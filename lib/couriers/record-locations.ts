@@ -40,11 +40,13 @@ const toStored = (p: CourierLocation): StoredLocation => ({
   occurredAt: p.occurredAt,
 });
 
-export async function recordLocations(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<void> {
-  if (pings.length === 0) return;
+/** Applies the pings; returns the courier positions that became the newest (for live fan-out). */
+export async function recordLocations(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<StoredLocation[]> {
+  if (pings.length === 0) return [];
   const redis = withCommands(deps.redis);
   const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & LocationCommands;
-  for (const p of newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt)) {
+  const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
+  for (const p of newestByCourier) {
     const json = JSON.stringify(toStored(p));
     pipeline.setLocationIfNewer(2, courierLocationKey(p.courierId), COURIERS_GEO_KEY, p.occurredAt, json, p.lng, p.lat, p.courierId);
   }
@@ -68,6 +70,7 @@ export async function recordLocations(deps: { redis: Redis; db: Db }, pings: Cou
   const [results] = await Promise.all([pipeline.exec(), history]);
   const failed = results?.find(([err]) => err);
   if (failed) throw failed[0];
+  return newestByCourier.filter((_, i) => results?.[i]?.[1] === 1).map(toStored);
 }
 
 export async function readLocation(redis: Redis, key: string): Promise<StoredLocation | null> {
@@ -83,4 +86,9 @@ export async function listCourierLocations(redis: Redis, limit: number): Promise
   for (const id of ids) pipeline.hget(courierLocationKey(id), 'json');
   const rows = (await pipeline.exec()) ?? [];
   return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as StoredLocation] : []));
+}
+
+/** Writes one location unless a newer one is stored (read-repair from Postgres). */
+export async function writeLocationIfNewer(redis: Redis, key: string, location: StoredLocation): Promise<void> {
+  await withCommands(redis).setLocationIfNewer(1, key, location.occurredAt, JSON.stringify(location));
 }

@@ -12,7 +12,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, err: unknown, log: Log): void {
   const { status, body } = toErrorResponse(err);
   if (status >= 500) log.error({ err }, 'request failed');
-  if (!res.headersSent) sendJson(res, status, body);
+  if (!res.headersSent) sendJson(res, status, body, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
   else res.destroy();
 }
 

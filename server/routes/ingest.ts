@@ -1,9 +1,15 @@
 // POST /api/events: one event or a batch; 202 once Kafka holds them all.
+// 401 no or bad token · 403 not yours · 400/413/415 bad body · 429 too fast · 503 Kafka away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Producer } from 'kafkajs';
+import { authenticate } from '../../lib/auth/authenticate';
+import { bearerToken } from '../../lib/auth/tokens';
+import { AppError } from '../../lib/http/errors';
 import { readJson, sendJson } from '../../lib/http/node-http';
+import { authorizeEvents } from '../../lib/ingest/authorize-events';
 import { parseEvents } from '../../lib/ingest/parse-events';
 import { publishEvents } from '../../lib/ingest/publish-events';
+import type { RateLimiter } from '../../lib/ingest/rate-limiter';
 import type { TopicNames } from '../../lib/kafka/topics';
 import type { Metrics } from '../../lib/observability/metrics';
 
@@ -12,18 +18,33 @@ export interface IngestDeps {
   topics: TopicNames;
   metrics: Metrics;
   limits: { maxBodyBytes: number; maxBatch: number };
+  secret: string;
+  limiter: RateLimiter;
 }
 
 export async function handleIngest(req: IncomingMessage, res: ServerResponse, deps: IngestDeps): Promise<void> {
   let events;
   try {
+    const claims = authenticate(bearerToken(req.headers.authorization), deps.secret);
     const body = await readJson(req, deps.limits.maxBodyBytes);
     events = parseEvents(body, deps.limits.maxBatch);
+    authorizeEvents(claims, events, Array.isArray(body));
+    const key = `${claims.sub.kind}:${claims.sub.id}`;
+    if (!deps.limiter.take(key, events.length, Date.now())) {
+      const retryAfter = deps.limiter.retryAfter(key, events.length);
+      res.setHeader('retry-after', String(retryAfter));
+      throw new AppError('rate_limited', `too many events from ${claims.sub.kind} ${claims.sub.id}; retry in ${retryAfter}s`);
+    }
   } catch (err) {
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'rejected' });
     throw err;
   }
-  await publishEvents(deps.producer, deps.topics, events);
+  try {
+    await publishEvents(deps.producer, deps.topics, events);
+  } catch (err) {
+    deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
+    throw err;
+  }
   for (const e of events) deps.metrics.eventsIn.inc({ type: e.type, outcome: 'accepted' });
   sendJson(res, 202, { accepted: events.length });
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
+import { type Subject, issueToken } from '../../lib/auth/tokens';
 import { loadConfig } from '../../lib/config';
 import { createDb } from '../../lib/db/client';
 import { createKafka } from '../../lib/kafka/client';
@@ -11,10 +12,25 @@ import { createLog } from '../../lib/observability/log';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createRedis } from '../../lib/redis/client';
 
-export async function createHarness(name: string) {
+export const TEST_SECRET = 'integration-test-secret-0123';
+
+/** A token signed with the tests' secret. */
+export const tokenFor = (kind: Subject['kind'], id: string, ttlMs = 60 * 60_000) => issueToken({ kind, id } as Subject, ttlMs, TEST_SECRET);
+
+export async function createHarness(name: string, overrides: Record<string, string> = {}) {
   const infra = inject('infra');
   const prefix = `${name}-${randomBytes(3).toString('hex')}.`;
-  const env = { ...infra, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = {
+    ...infra,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    AUTH_SECRET: TEST_SECRET,
+    WORKER_GROUP_PREFIX: `${prefix}group`,
+  };
+  Object.assign(env, overrides);
   const config = loadConfig(env);
   const log = createLog(`test-${name}`, 'warn');
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${name}`, log });

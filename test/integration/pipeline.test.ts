@@ -7,16 +7,15 @@ import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
 import { readLocation } from '../../lib/couriers/record-locations';
 import { SCHEMA_HEADER } from '../../lib/kafka/client';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
-import { createLastmileServer, type LastmileServer } from '../../server/create-server';
+import { type RunningServer, startServer } from '../../server/start-server';
 import { createLocationWorker } from '../../workers/location-worker';
-import { type Harness, createHarness, eventually, topicSize } from './harness';
+import { type Harness, createHarness, eventually, tokenFor, topicSize } from './harness';
 
 let h: Harness;
-let server: LastmileServer;
+let server: RunningServer;
 let worker: RunningConsumer;
 let base: string;
 const producer = () => h.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-let serverProducer: ReturnType<typeof producer>;
 
 const runId = Math.random().toString(36).slice(2, 8);
 const ping = (n: number, overrides: Record<string, unknown> = {}) => ({
@@ -32,30 +31,22 @@ const ping = (n: number, overrides: Record<string, unknown> = {}) => ({
 });
 
 const post = (body: unknown, contentType = 'application/json') =>
-  fetch(`${base}/api/events`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${base}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, authorization: `Bearer ${tokenFor('courier', `courier-${runId}`)}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 beforeAll(async () => {
-  h = await createHarness('pipeline');
-  serverProducer = producer();
-  await serverProducer.connect();
-  server = createLastmileServer({
-    log: h.log,
-    metrics: h.metrics,
-    producer: serverProducer,
-    topics: h.topics,
-    limits: { maxBodyBytes: 64 * 1024, maxBatch: 100 },
-    redis: h.redis,
-    checks: { redis: () => h.redis.ping() },
-  });
-  await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.http.address() as AddressInfo).port}`;
+  h = await createHarness('pipeline', { INGEST_MAX_BODY_BYTES: String(64 * 1024), INGEST_MAX_BATCH: '100' });
+  server = await startServer(h.config, h.log);
+  base = server.url;
   worker = await createLocationWorker(h);
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await new Promise<void>((resolve) => (server ? server.io.close(() => resolve()) : resolve()));
-  await serverProducer?.disconnect();
+  await server?.close();
   await h?.close();
 });
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { bearerToken, issueToken, verifyToken } from './tokens';
+
+const SECRET = 'test-secret-0123456789';
+
+describe('tokens', () => {
+  it('round-trips a subject until it expires', () => {
+    const token = issueToken({ kind: 'courier', id: 'c-1' }, 60_000, SECRET, 1_000);
+    expect(verifyToken(token, SECRET, 2_000)).toEqual({ ok: true, claims: { sub: { kind: 'courier', id: 'c-1' }, exp: 61_000 } });
+    expect(verifyToken(token, SECRET, 61_000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('refuses another secret, a changed payload and garbage', () => {
+    const token = issueToken({ kind: 'order', id: 'o-1' }, 60_000, SECRET);
+    expect(verifyToken(token, 'other-secret-abcdefgh')).toEqual({ ok: false, reason: 'bad_signature' });
+    const forged = Buffer.from(JSON.stringify({ k: 'order', i: 'o-2', e: Date.now() + 60_000 })).toString('base64url');
+    expect(verifyToken(`${forged}.${token.split('.')[1]}`, SECRET)).toEqual({ ok: false, reason: 'bad_signature' });
+    for (const junk of ['', 'abc', 'a.b.c', '.sig', 'payload.'])
+      expect(verifyToken(junk, SECRET).ok).toBe(false);
+  });
+
+  it('reads a bearer header', () => {
+    expect(bearerToken('Bearer abc.def')).toBe('abc.def');
+    expect(bearerToken('bearer  abc.def ')).toBe('abc.def');
+    expect(bearerToken('Basic xyz')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+});

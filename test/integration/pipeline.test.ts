@@ -1,6 +1,5 @@
 // The thin vertical slice through real services: HTTP ingest → Kafka → location worker →
 // Redis and Postgres, plus what must never get through.
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';

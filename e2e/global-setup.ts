@@ -20,7 +20,9 @@ export default async function globalSetup() {
   try {
     const { env: infra } = await upInfra(profile, { mode: 'test', log: () => undefined });
     const port = await freePort();
-    const env = { ...infra, NODE_ENV: 'production', PORT: String(port), KAFKA_PARTITIONS: '3', LOG_LEVEL: 'info' };
+    // The specs mint tokens with the same secret (e2e/tokens.ts).
+    process.env.E2E_AUTH_SECRET = randomBytes(24).toString('hex');
+    const env = { ...infra, NODE_ENV: 'production', PORT: String(port), KAFKA_PARTITIONS: '3', LOG_LEVEL: 'info', AUTH_SECRET: process.env.E2E_AUTH_SECRET };
     migrate(env);
     await createTopics(env);
     buildNextIfStale((line) => console.log(line));

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { tokenFor } from './tokens';
 
 test('a ping posted to the ingest API shows up on the couriers page without a reload', async ({ page, request }) => {
   await page.goto('/');
@@ -7,6 +8,7 @@ test('a ping posted to the ingest API shows up on the couriers page without a re
 
   const courierId = `e2e-${Date.now().toString(36)}`;
   const res = await request.post('/api/events', {
+    headers: { authorization: `Bearer ${tokenFor('courier', courierId)}` },
     data: {
       type: 'courier.location',
       version: 1,
@@ -29,6 +31,7 @@ test('a ping posted to the ingest API shows up on the couriers page without a re
 
 test('an invalid event is refused with the field named', async ({ request }) => {
   const res = await request.post('/api/events', {
+    headers: { authorization: `Bearer ${tokenFor('courier', 'c')}` },
     data: { type: 'courier.location', version: 1, eventId: 'evt-invalid-1', courierId: 'c', lat: -100, lng: 0, occurredAt: Date.now() },
   });
   expect(res.status()).toBe(400);

@@ -15,6 +15,10 @@ describe('tokens', () => {
     expect(verifyToken(token, 'other-secret-abcdefgh')).toEqual({ ok: false, reason: 'bad_signature' });
     const forged = Buffer.from(JSON.stringify({ k: 'order', i: 'o-2', e: Date.now() + 60_000 })).toString('base64url');
     expect(verifyToken(`${forged}.${token.split('.')[1]}`, SECRET)).toEqual({ ok: false, reason: 'bad_signature' });
+    const [payload, signature] = token.split('.') as [string, string];
+    for (const last of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') {
+      if (last !== signature.at(-1)) expect(verifyToken(`${payload}.${signature.slice(0, -1)}${last}`, SECRET).ok).toBe(false);
+    }
     for (const junk of ['', 'abc', 'a.b.c', '.sig', 'payload.'])
       expect(verifyToken(junk, SECRET).ok).toBe(false);
   });

@@ -30,8 +30,9 @@ export function verifyToken(token: string, secret: string, now = Date.now()): To
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return { ok: false, reason: 'malformed' };
   const payload = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(sign(payload, secret), 'base64url');
+  // Compare the encoded strings: decoding would accept other spellings of the same bytes.
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(sign(payload, secret));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
   let parsed: { k?: unknown; i?: unknown; e?: unknown };
   try {

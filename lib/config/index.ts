@@ -26,6 +26,7 @@ export function loadConfig(env: Env = process.env) {
     ingest: {
       maxBodyBytes: readInt(env, 'INGEST_MAX_BODY_BYTES', 512 * 1024, 1024, 900 * 1024),
       maxBatch: readInt(env, 'INGEST_MAX_BATCH', 500, 1, 5000),
+      maxFutureMs: readInt(env, 'INGEST_MAX_FUTURE_SECONDS', 300, 0, 86_400) * 1000,
       ratePerCourier: readInt(env, 'INGEST_RATE_PER_COURIER', 50, 1, 1_000_000),
       burstPerCourier: readInt(env, 'INGEST_BURST_PER_COURIER', 1000, 1, 10_000_000),
     },

@@ -31,4 +31,11 @@ describe('parseEvents', () => {
     expect(err.message).toBe('event 1: lat must be <= 90');
     expect(err.issues.map((i) => [i.index, i.field])).toEqual([[1, '/lat'], [2, '/lng']]);
   });
+
+  it('refuses events from the future beyond the allowed clock skew', () => {
+    const time = { now: 1_800_000_000_000, maxFutureMs: 60_000 };
+    expect(parseEvents({ ...ping(1), occurredAt: time.now + 60_000 }, 10, time)).toHaveLength(1);
+    const err = errorOf(() => parseEvents([ping(1), { ...ping(2), occurredAt: time.now + 60_001 }], 10, time));
+    expect(err.issues).toEqual([{ index: 1, field: '/occurredAt', rule: 'maxFuture', message: "occurredAt is more than 60s ahead of the server's clock" }]);
+  });
 });

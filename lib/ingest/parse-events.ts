@@ -5,7 +5,16 @@ import { type ValidEvent, validateEvent } from '../events/validate';
 
 const MAX_ISSUES = 50;
 
-export function parseEvents(body: unknown, maxBatch: number): ValidEvent[] {
+/**
+ * A phone with a wrong clock must not pin a courier's last location in the future: events
+ * may be at most `maxFutureMs` ahead of the server's clock.
+ */
+export interface TimeRule {
+  now: number;
+  maxFutureMs: number;
+}
+
+export function parseEvents(body: unknown, maxBatch: number, time?: TimeRule): ValidEvent[] {
   const batch = Array.isArray(body);
   const items: unknown[] = batch ? body : [body];
   if (items.length === 0) throw new AppError('validation_failed', 'the batch is empty', [
@@ -16,9 +25,13 @@ export function parseEvents(body: unknown, maxBatch: number): ValidEvent[] {
   const events: ValidEvent[] = [];
   const issues: FieldIssue[] = [];
   items.forEach((item, i) => {
-    const result = validateEvent(item, batch ? i : undefined);
-    if (result.ok) events.push(result.value);
-    else issues.push(...result.issues);
+    const index = batch ? i : undefined;
+    const result = validateEvent(item, index);
+    if (!result.ok) issues.push(...result.issues);
+    else if (time && typeof result.value.event.occurredAt === 'number' && result.value.event.occurredAt > time.now + time.maxFutureMs) {
+      const message = `occurredAt is more than ${Math.round(time.maxFutureMs / 1000)}s ahead of the server's clock`;
+      issues.push({ ...(index === undefined ? {} : { index }), field: '/occurredAt', rule: 'maxFuture', message });
+    } else events.push(result.value);
   });
   if (issues.length > 0) {
     const first = issues[0]!;

@@ -34,7 +34,14 @@ export interface RunningConsumer {
 
 export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
   const { kafka, groupId, topic, handler, log, metrics, worker } = options;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytes: 8 * 1024 * 1024 });
+  // A 10 s session: a crashed worker's partitions move to a live one within seconds.
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxBytes: 8 * 1024 * 1024,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3_000,
+  });
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,

@@ -17,7 +17,7 @@ export interface IngestDeps {
   producer: Producer;
   topics: TopicNames;
   metrics: Metrics;
-  limits: { maxBodyBytes: number; maxBatch: number };
+  limits: { maxBodyBytes: number; maxBatch: number; maxFutureMs: number };
   secret: string;
   limiter: RateLimiter;
 }
@@ -27,7 +27,7 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
   try {
     const claims = authenticate(bearerToken(req.headers.authorization), deps.secret);
     const body = await readJson(req, deps.limits.maxBodyBytes);
-    events = parseEvents(body, deps.limits.maxBatch);
+    events = parseEvents(body, deps.limits.maxBatch, { now: Date.now(), maxFutureMs: deps.limits.maxFutureMs });
     authorizeEvents(claims, events, Array.isArray(body));
     const key = `${claims.sub.kind}:${claims.sub.id}`;
     if (!deps.limiter.take(key, events.length, Date.now())) {

@@ -1,0 +1,238 @@
+// Courier locations end to end through real services: ordering, authorization, the order
+// location API, rate limiting, live fan-out across two servers, and replay.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import { issueToken } from '../../lib/auth/tokens';
+import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
+import { readLocation } from '../../lib/couriers/record-locations';
+import type { RunningConsumer } from '../../lib/kafka/run-consumer';
+import type { ClientToServerEvents, CourierPosition, ServerToClientEvents } from '../../lib/realtime/socket-events';
+import { type RunningServer, startServer } from '../../server/start-server';
+import { createLocationWorker } from '../../workers/location-worker';
+import { type Harness, createHarness, eventually, tokenFor, topicSize } from './harness';
+
+let h: Harness;
+let serverA: RunningServer;
+let serverB: RunningServer;
+let worker: RunningConsumer;
+const sockets: Socket[] = [];
+
+const run = Math.random().toString(36).slice(2, 8);
+const courier = (n: number) => `c${n}-${run}`;
+const order = (n: number) => `o${n}-${run}`;
+const T0 = Date.now() - 3_600_000;
+let seq = 0;
+const ping = (c: number, t: number, extra: Record<string, unknown> = {}) => ({
+  type: 'courier.location',
+  version: 1,
+  eventId: `evt-${run}-${++seq}`,
+  courierId: courier(c),
+  lat: -23 - t / 1e4,
+  lng: -46 - t / 1e4,
+  occurredAt: T0 + t * 1000,
+  ...extra,
+});
+
+function post(base: string, body: unknown, token?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return fetch(`${base}/api/events`, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+const historyRow = (eventId: string) => h.db.courierLocation.findUnique({ where: { eventId } }).then((r) => r ?? undefined);
+
+beforeAll(async () => {
+  h = await createHarness('locations');
+  serverA = await startServer(h.config, h.log);
+  serverB = await startServer(h.config, h.log);
+  worker = await createLocationWorker(h);
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await worker?.stop();
+  await serverA?.close();
+  await serverB?.close();
+  await h?.close();
+});
+
+describe('last location', () => {
+  it('never moves backwards when pings arrive out of order', async () => {
+    const token = tokenFor('courier', courier(1));
+    const [newest, older, oldest] = [ping(1, 50), ping(1, 40), ping(1, 10)];
+    expect((await post(serverA.url, newest, token)).status).toBe(202);
+    await eventually(() => historyRow(newest.eventId));
+    expect((await post(serverA.url, [older, oldest], token)).status).toBe(202);
+    await eventually(() => historyRow(oldest.eventId));
+    expect(await readLocation(h.redis, courierLocationKey(courier(1)))).toMatchObject({ occurredAt: newest.occurredAt, lat: newest.lat });
+    // the history keeps every ping
+    expect(await h.db.courierLocation.count({ where: { courierId: courier(1) } })).toBe(3);
+  });
+});
+
+describe('ingest authorization', () => {
+  it.each([
+    ['no token', undefined, 401],
+    ['a garbage token', 'not-a-token', 401],
+    ['an expired token', () => tokenFor('courier', courier(2), -1000), 401],
+    ['a token signed with another secret', () => issueToken({ kind: 'courier', id: courier(2) }, 60_000, 'another-secret-0123456789'), 401],
+    ["another courier's token", () => tokenFor('courier', courier(3)), 403],
+    ["an order's share token", () => tokenFor('order', order(2)), 403],
+  ])('refuses %s and writes nothing', async (_name, token, status) => {
+    const before = await topicSize(h.admin, h.topics.courierLocations);
+    const res = await post(serverA.url, ping(2, 1), typeof token === 'function' ? token() : token);
+    expect(res.status).toBe(status);
+    expect((await res.json()) as unknown).toMatchObject({ error: { code: status === 401 ? 'unauthorized' : 'forbidden' } });
+    expect(await topicSize(h.admin, h.topics.courierLocations)).toBe(before);
+  });
+
+  it('lets an integrator send for any courier', async () => {
+    expect((await post(serverA.url, [ping(5, 1), ping(6, 1)], tokenFor('integrator', 'acme'))).status).toBe(202);
+  });
+});
+
+describe('GET /api/orders/:id/location', () => {
+  const get = (orderId: string, init: { token?: string; query?: string; etag?: string } = {}) =>
+    fetch(`${serverB.url}/api/orders/${orderId}/location${init.query ?? ''}`, {
+      headers: {
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...(init.etag ? { 'if-none-match': init.etag } : {}),
+      },
+    });
+
+  let carried: ReturnType<typeof ping>;
+  beforeAll(async () => {
+    carried = ping(7, 70, { orderId: order(7) });
+    expect((await post(serverA.url, carried, tokenFor('courier', courier(7)))).status).toBe(202);
+    await eventually(() => readLocation(h.redis, orderLocationKey(order(7))).then((l) => l ?? undefined));
+  });
+
+  it('answers the share token with the location, its time and age, and an ETag', async () => {
+    const res = await get(order(7), { query: `?t=${tokenFor('order', order(7))}` });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ orderId: order(7), courierId: courier(7), lat: carried.lat, lng: carried.lng, source: 'redis' });
+    expect(body.occurredAt).toBe(new Date(carried.occurredAt).toISOString());
+    expect(body.ageMs).toBeGreaterThan(0);
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    const etag = res.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/".+"$/);
+    expect((await get(order(7), { token: tokenFor('order', order(7)), etag })).status).toBe(304);
+  });
+
+  it('answers an integrator key too', async () => {
+    expect((await get(order(7), { token: tokenFor('integrator', 'acme') })).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', undefined, 401],
+    ['an expired share token', () => tokenFor('order', order(7), -1), 401],
+    ["another order's share token", () => tokenFor('order', order(8)), 403],
+    ["a courier's token", () => tokenFor('courier', courier(7)), 403],
+  ])('refuses %s', async (_name, token, status) => {
+    const res = await get(order(7), { token: typeof token === 'function' ? token() : token });
+    expect(res.status).toBe(status);
+    expect(JSON.stringify(await res.json())).not.toContain(String(carried.lat));
+  });
+
+  it('answers 404 for an unknown order', async () => {
+    const res = await get(order(404), { token: tokenFor('integrator', 'acme') });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('falls back to Postgres when Redis lacks the order, and refills Redis', async () => {
+    await eventually(() => historyRow(carried.eventId));
+    await h.redis.del(orderLocationKey(order(7)));
+    const res = await get(order(7), { token: tokenFor('order', order(7)) });
+    expect(await res.json()).toMatchObject({ lat: carried.lat, source: 'postgres' });
+    expect(await readLocation(h.redis, orderLocationKey(order(7)))).toMatchObject({ occurredAt: carried.occurredAt });
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 to the courier that is too fast and not to the others', async () => {
+    const h2 = await createHarness('ratelimit', { INGEST_RATE_PER_COURIER: '1', INGEST_BURST_PER_COURIER: '5' });
+    const limited = await startServer(h2.config, h2.log);
+    try {
+      const fast = tokenFor('courier', courier(9));
+      expect((await post(limited.url, [1, 2, 3, 4, 5].map((t) => ping(9, t)), fast)).status).toBe(202);
+      const refused = await post(limited.url, ping(9, 6), fast);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await post(limited.url, ping(10, 1), tokenFor('courier', courier(10)))).status).toBe(202);
+    } finally {
+      await limited.close();
+      await h2.close();
+    }
+  });
+});
+
+describe('live fan-out', () => {
+  function client(url: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(url, { transports: ['websocket'], forceNew: true });
+    sockets.push(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', reject);
+    });
+  }
+
+  it('pushes a ping accepted by one server to clients of the other', async () => {
+    const ops = await client(serverB.url);
+    const customer = await client(serverB.url);
+    expect(await ops.emitWithAck('ops:join')).toEqual({ ok: true });
+    expect(await customer.emitWithAck('order:join', { orderId: order(11), token: tokenFor('order', order(11)) })).toEqual({ ok: true });
+
+    const frames: CourierPosition[][] = [];
+    const orderPositions: CourierPosition[] = [];
+    ops.on('positions:frame', (frame) => frames.push(frame));
+    customer.on('order:position', (p) => orderPositions.push(p));
+
+    const moving = ping(11, 5, { orderId: order(11) });
+    expect((await post(serverA.url, moving, tokenFor('courier', courier(11)))).status).toBe(202);
+
+    const seen = await eventually(async () => frames.flat().find((p) => p.courierId === courier(11)), 15_000, 'a frame on server B');
+    expect(seen).toMatchObject({ lat: moving.lat, lng: moving.lng, occurredAt: moving.occurredAt, orderId: order(11) });
+    await eventually(async () => (orderPositions.length > 0 ? true : undefined), 15_000, 'the order room');
+    expect(orderPositions[0]).toMatchObject({ courierId: courier(11), occurredAt: moving.occurredAt });
+  });
+
+  it("refuses to join an order's room with another order's token", async () => {
+    const intruder = await client(serverA.url);
+    expect(await intruder.emitWithAck('order:join', { orderId: order(11), token: tokenFor('order', order(12)) })).toEqual({
+      ok: false,
+      error: 'this token is for another order',
+    });
+    expect(await intruder.emitWithAck('order:join', { orderId: order(11), token: 'forged' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('replay', () => {
+  it('replaying the topic from the start leaves Redis and Postgres exactly as they were', async () => {
+    const snapshot = async () => {
+      const keys = (await h.redis.keys(`*${run}*`)).sort();
+      const values = await Promise.all(keys.map((k) => h.redis.hgetall(k)));
+      const geo = await h.redis.zrangebyscore('couriers:geo', '-inf', '+inf', 'WITHSCORES');
+      const rows = await h.db.courierLocation.findMany({ where: { eventId: { contains: run } }, orderBy: { eventId: 'asc' } });
+      return { redis: Object.fromEntries(keys.map((k, i) => [k, values[i]])), geo, rows: rows.map(({ recordedAt: _r, ...row }) => row) };
+    };
+    const consumedAll = async (group: string) => {
+      const high = await h.admin.fetchTopicOffsets(h.topics.courierLocations);
+      const [committed] = await h.admin.fetchOffsets({ groupId: group, topics: [h.topics.courierLocations] });
+      const done = high.every((p) => Math.max(0, Number(committed!.partitions.find((c) => c.partition === p.partition)?.offset ?? -1)) >= Number(p.high));
+      return done ? true : undefined;
+    };
+    await eventually(() => consumedAll(`${h.groupPrefix}.location`), 20_000, 'the first pass');
+    const before = await snapshot();
+    expect(before.rows.length).toBeGreaterThan(5);
+
+    const replay = await createLocationWorker({ ...h, groupPrefix: `${h.groupPrefix}-replay` });
+    try {
+      await eventually(() => consumedAll(`${h.groupPrefix}-replay.location`), 30_000, 'the replay');
+    } finally {
+      await replay.stop();
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});

@@ -37,3 +37,12 @@ test('an invalid event is refused with the field named', async ({ request }) => 
   expect(res.status()).toBe(400);
   expect(await res.json()).toMatchObject({ error: { code: 'validation_failed', issues: [{ field: '/lat', rule: 'minimum' }] } });
 });
+
+test('the API is described at /openapi.json and the snapshot names a bad viewport', async ({ request }) => {
+  const doc = await request.get('/openapi.json');
+  expect(doc.status()).toBe(200);
+  expect(await doc.json()).toMatchObject({ openapi: '3.1.0', paths: { '/api/orders/{orderId}/location': {} } });
+  const bad = await request.get('/api/couriers?bbox=1,2,3');
+  expect(bad.status()).toBe(400);
+  expect(await bad.json()).toMatchObject({ error: { issues: [{ field: 'bbox' }] } });
+});

@@ -59,7 +59,9 @@ try {
   lastmile is up
 
     couriers     ${base}/
-    ingest API   POST ${base}/api/events
+    ingest API   POST ${base}/api/events   (npm run token -- courier <id>)
+    order API    GET  ${base}/api/orders/<id>/location?t=<share token>
+    API docs     ${base}/openapi.json
     health       ${base}/healthz · ${base}/readyz · ${base}/metrics
 
   Ctrl-C stops everything npm start started.

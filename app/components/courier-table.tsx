@@ -1,10 +1,10 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import type { StoredLocation } from '@/lib/couriers/record-locations';
+import type { CourierSnapshot } from '@/lib/couriers/list-couriers';
 
 interface Snapshot {
-  couriers: StoredLocation[];
+  couriers: CourierSnapshot[];
   at: number;
 }
 
@@ -33,6 +33,7 @@ export function CourierTable() {
         <thead>
           <tr>
             <th>Courier</th>
+            <th>Status</th>
             <th>Order</th>
             <th>Latitude</th>
             <th>Longitude</th>
@@ -43,10 +44,11 @@ export function CourierTable() {
           {couriers.map((c) => (
             <tr key={c.courierId} data-testid={`courier-${c.courierId}`}>
               <td>{c.courierId}</td>
+              <td>{c.stale ? 'stale' : c.status}</td>
               <td>{c.orderId ?? '—'}</td>
               <td>{c.lat.toFixed(5)}</td>
               <td>{c.lng.toFixed(5)}</td>
-              <td>{age(data.at - c.occurredAt)}</td>
+              <td>{age(c.ageMs)}</td>
             </tr>
           ))}
         </tbody>

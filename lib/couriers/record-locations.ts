@@ -78,16 +78,6 @@ export async function readLocation(redis: Redis, key: string): Promise<StoredLoc
   return json ? (JSON.parse(json) as StoredLocation) : null;
 }
 
-/** Every courier's last location, up to `limit` couriers. */
-export async function listCourierLocations(redis: Redis, limit: number): Promise<StoredLocation[]> {
-  const ids = await redis.zrange(COURIERS_GEO_KEY, 0, limit - 1);
-  if (ids.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hget(courierLocationKey(id), 'json');
-  const rows = (await pipeline.exec()) ?? [];
-  return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as StoredLocation] : []));
-}
-
 /** Writes one location unless a newer one is stored (read-repair from Postgres). */
 export async function writeLocationIfNewer(redis: Redis, key: string, location: StoredLocation): Promise<void> {
   await withCommands(redis).setLocationIfNewer(1, key, location.occurredAt, JSON.stringify(location));

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { issueToken } from '../../lib/auth/tokens';
 import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
+import { parseBBox } from '../../lib/couriers/bbox';
+import { listCouriers } from '../../lib/couriers/list-couriers';
 import { readLocation } from '../../lib/couriers/record-locations';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { ClientToServerEvents, CourierPosition, ServerToClientEvents } from '../../lib/realtime/socket-events';
@@ -205,6 +207,27 @@ describe('live fan-out', () => {
       error: 'this token is for another order',
     });
     expect(await intruder.emitWithAck('order:join', { orderId: order(11), token: 'forged' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('couriers snapshot', () => {
+  it('lists the couriers inside a viewport, with status and staleness', async () => {
+    const token = tokenFor('integrator', 'acme');
+    const recent = Date.now() - 5_000;
+    const saoPaulo = ping(20, 0, { lat: -23.55, lng: -46.63, occurredAt: recent, orderId: order(20) });
+    const rio = ping(21, 0, { lat: -22.9, lng: -43.2, occurredAt: recent });
+    const quietInSaoPaulo = ping(22, 0, { lat: -23.6, lng: -46.7, occurredAt: recent - 600_000 });
+    expect((await post(serverA.url, [saoPaulo, rio, quietInSaoPaulo], token)).status).toBe(202);
+    await eventually(() => readLocation(h.redis, courierLocationKey(courier(22))).then((l) => l ?? undefined));
+
+    const inView = (await listCouriers(h.redis, { bbox: parseBBox('-46.8,-23.7,-46.5,-23.5'), limit: 1000, staleAfterMs: 60_000 })).filter((c) =>
+      c.courierId.endsWith(run),
+    );
+    expect(inView.map((c) => c.courierId).sort()).toEqual([courier(20), courier(22)]);
+    expect(inView.find((c) => c.courierId === courier(20))).toMatchObject({ status: 'delivering', stale: false, orderId: order(20) });
+    expect(inView.find((c) => c.courierId === courier(22))).toMatchObject({ status: 'idle', stale: true });
+    const all = await listCouriers(h.redis, { limit: 100_000, staleAfterMs: 60_000 });
+    expect(all.map((c) => c.courierId)).toEqual(expect.arrayContaining([courier(20), courier(21), courier(22)]));
   });
 });
 

@@ -1,0 +1,138 @@
+// The OpenAPI 3.1 description of the HTTP API, with request bodies taken from schemas/ so
+// the document cannot drift from what the server validates.
+import defs from '../../schemas/_defs.v1.json';
+import { EVENT_TYPES } from '../events/registry';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Inlines `_defs.v1.json#/definitions/…` references and drops draft-07 ids. */
+function inline(node: Json): Json {
+  if (Array.isArray(node)) return node.map(inline);
+  if (node === null || typeof node !== 'object') return node;
+  const ref = node.$ref;
+  if (typeof ref === 'string') {
+    const name = /^(?:_defs\.v1\.json)?#\/definitions\/(\w+)$/.exec(ref)?.[1];
+    const target = name ? (defs.definitions as Record<string, Json>)[name] : undefined;
+    if (!target) throw new Error(`cannot inline ${ref}`);
+    const { $ref: _ref, ...rest } = node;
+    return { ...(inline(target) as Record<string, Json>), ...(inline(rest) as Record<string, Json>) };
+  }
+  const out: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(node)) if (key !== '$id' && key !== '$schema') out[key] = inline(value);
+  return out;
+}
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+export function openApiDocument() {
+  const eventSchemas: Record<string, Json> = {};
+  for (const spec of Object.values(EVENT_TYPES)) {
+    for (const [version, schema] of Object.entries(spec.versions)) {
+      eventSchemas[(schema as { title: string }).title ?? `${spec.stem}.v${version}`] = inline(schema as Json);
+    }
+  }
+  const eventRefs = Object.keys(eventSchemas).map((name) => ({ $ref: `#/components/schemas/${name}` }));
+  return {
+    openapi: '3.1.0',
+    info: { title: 'lastmile API', version: '1', description: 'Courier pings and order events in; live locations out.' },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A courier token, an integrator key or an order share token (npm run token).' },
+        shareToken: { type: 'apiKey', in: 'query', name: 't', description: "An order's share token, as in the tracking link." },
+      },
+      schemas: {
+        ...eventSchemas,
+        Event: { oneOf: eventRefs },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                issues: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['field', 'rule', 'message'],
+                    properties: { index: { type: 'integer' }, field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+        },
+        OrderLocation: {
+          type: 'object',
+          required: ['orderId'],
+          properties: {
+            orderId: { type: 'string' },
+            courierId: { type: 'string' },
+            lat: { type: 'number' },
+            lng: { type: 'number' },
+            occurredAt: { type: 'string', format: 'date-time' },
+            ageMs: { type: 'integer', description: 'Milliseconds since the ping, at the time of the answer.' },
+            source: { enum: ['redis', 'postgres'] },
+            location: { type: 'null', description: 'Present (null) when the order is known but has no location yet.' },
+          },
+        },
+      },
+    },
+    paths: {
+      '/api/events': {
+        post: {
+          summary: 'Send one event or a batch',
+          security: [{ bearer: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { oneOf: [{ $ref: '#/components/schemas/Event' }, { type: 'array', items: { $ref: '#/components/schemas/Event' } }] },
+              },
+            },
+          },
+          responses: {
+            '202': {
+              description: 'Kafka holds every event of the request.',
+              content: { 'application/json': { schema: { type: 'object', properties: { accepted: { type: 'integer' } } } } },
+            },
+            '400': error('Invalid JSON or an invalid event: the issues name the event index, the field and the rule. Nothing was written.'),
+            '401': error('No token, or an invalid or expired one.'),
+            '403': error('The token may not send these events (another courier, a read-only share token).'),
+            '413': error('Body or batch too large.'),
+            '415': error('The body is not application/json.'),
+            '429': error('Too many events from this courier; see Retry-After.'),
+            '503': error('Kafka did not acknowledge; nothing was accepted, send again (event ids make repeats harmless).'),
+          },
+        },
+      },
+      '/api/orders/{orderId}/location': {
+        get: {
+          summary: "The order's last known location and its age",
+          security: [{ shareToken: [] }, { bearer: [] }],
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } }],
+          responses: {
+            '200': { description: 'The location (ETag; Cache-Control: private, no-cache).', content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderLocation' } } } },
+            '304': { description: 'Unchanged since the ETag sent in If-None-Match.' },
+            '401': error('No token, or an invalid or expired one.'),
+            '403': error("The token is for another order, or cannot read orders."),
+            '404': error('No such order.'),
+          },
+        },
+      },
+      '/api/couriers': {
+        get: {
+          summary: 'Every courier, or those in a viewport, with status and last-seen age',
+          parameters: [{ name: 'bbox', in: 'query', required: false, schema: { type: 'string' }, description: 'west,south,east,north in degrees' }],
+          responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.') },
+        },
+      },
+      '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },
+      '/readyz': { get: { summary: 'Kafka, Redis and Postgres reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready, with the failing check' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+  };
+}

@@ -16,6 +16,12 @@ describe('isRetriable', () => {
     expect(isRetriable(new PoisonMessageError('bad'))).toBe(false);
   });
 
+  it('sees through Prisma to the driver adapter error', () => {
+    const prisma = (cause: object) => Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: Object.assign(new Error('x'), { cause }) } });
+    expect(isRetriable(prisma({ kind: 'postgres', code: '22012', originalCode: '22012' }))).toBe(false);
+    expect(isRetriable(prisma({ kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 }))).toBe(true);
+  });
+
   it('retries what it does not know: retrying is safe, dropping is not', () => {
     expect(isRetriable(new Error('something odd'))).toBe(true);
   });

@@ -8,8 +8,12 @@ const RETRIABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 const POISON_SQLSTATE = /^(22|23)/;
 
 export function isRetriable(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: unknown; retriable?: unknown; name?: unknown };
+  const e = err as { code?: unknown; cause?: unknown; retriable?: unknown; name?: unknown; meta?: { driverAdapterError?: unknown } };
   if (e?.retriable === true) return true;
+  // Prisma wraps the pg driver adapter's error: its cause has the SQLSTATE, or says the
+  // database is unreachable.
+  const adapterError = e?.meta?.driverAdapterError;
+  if (adapterError) return isRetriable(adapterError);
   if (typeof e?.code === 'string') {
     if (RETRIABLE_CODES.has(e.code)) return true;
     if (POISON_SQLSTATE.test(e.code)) return false;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Partitioners } from 'kafkajs';
 import type { Config } from '../lib/config';
 import { createDb } from '../lib/db/client';
+import { createPublisher } from '../lib/ingest/publish-events';
 import { RateLimiter } from '../lib/ingest/rate-limiter';
 import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
@@ -39,7 +40,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   const server = createLastmileServer({
     log,
     metrics,
-    producer,
+    publisher: createPublisher(producer),
     topics,
     limits: config.ingest,
     limiter: new RateLimiter(config.ingest.ratePerCourier, config.ingest.burstPerCourier),

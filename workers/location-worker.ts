@@ -33,12 +33,9 @@ export function createLocationWorker(deps: WorkerDeps) {
     metrics: deps.metrics,
     handler: {
       decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
-      apply: async (pings) => {
-        const moved = await recordLocations(deps, pings);
-        // Live fan-out: servers coalesce these into frames. Best effort: the map's snapshot
-        // covers a missed announcement.
-        if (moved.length > 0) await deps.redis.publish(channel, JSON.stringify(moved));
-      },
+      // Live fan-out: servers coalesce these announcements into frames. Best effort: the
+      // map's snapshot covers a missed one.
+      apply: (pings) => recordLocations(deps, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
     },
   });
 }

@@ -40,9 +40,16 @@ const toStored = (p: CourierLocation): StoredLocation => ({
   occurredAt: p.occurredAt,
 });
 
-/** Applies the pings; returns the courier positions that became the newest (for live fan-out). */
-export async function recordLocations(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<StoredLocation[]> {
-  if (pings.length === 0) return [];
+/**
+ * Applies the pings. `announce` gets the courier positions that became the newest as soon as
+ * Redis holds them (live fan-out need not wait for Postgres); resolves once both stores do.
+ */
+export async function recordLocations(
+  deps: { redis: Redis; db: Db },
+  pings: CourierLocation[],
+  announce: (moved: StoredLocation[]) => Promise<unknown> = async () => undefined,
+): Promise<void> {
+  if (pings.length === 0) return;
   const redis = withCommands(deps.redis);
   const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & LocationCommands;
   const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
@@ -54,10 +61,13 @@ export async function recordLocations(deps: { redis: Redis; db: Db }, pings: Cou
     pipeline.setLocationIfNewer(1, orderLocationKey(p.orderId!), p.occurredAt, JSON.stringify(toStored(p)));
   }
   const history = insertHistory(deps.db, pings);
-  const [results] = await Promise.all([pipeline.exec(), history]);
-  const failed = results?.find(([err]) => err);
-  if (failed) throw failed[0];
-  return newestByCourier.filter((_, i) => results?.[i]?.[1] === 1).map(toStored);
+  const hot = pipeline.exec().then(async (results) => {
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+    const moved = newestByCourier.filter((_, i) => results?.[i]?.[1] === 1).map(toStored);
+    if (moved.length > 0) await announce(moved);
+  });
+  await Promise.all([hot, history]);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Puts validated events on their topics, keyed so each courier's and order's events stay
 // in order. Resolves only once Kafka holds every event (acks=all, idempotent producer).
 import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { GroupCommit } from './group-commit';
 import { EVENT_TYPES } from '../events/registry';
 import type { ValidEvent } from '../events/validate';
 import { AppError } from '../http/errors';
@@ -19,9 +20,14 @@ export function toTopicMessages(events: ValidEvent[], topics: TopicNames): Topic
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-export async function publishEvents(producer: Producer, topics: TopicNames, events: ValidEvent[]): Promise<void> {
+/** Concurrent requests share sends (group commit); each resolves once Kafka has its events. */
+export function createPublisher(producer: Producer) {
+  return new GroupCommit((topicMessages) => producer.sendBatch({ topicMessages, acks: -1, timeout: 10_000 }));
+}
+
+export async function publishEvents(publisher: GroupCommit, topics: TopicNames, events: ValidEvent[]): Promise<void> {
   try {
-    await producer.sendBatch({ topicMessages: toTopicMessages(events, topics), acks: -1, timeout: 10_000 });
+    await publisher.publish(toTopicMessages(events, topics));
   } catch (cause) {
     throw new AppError('unavailable', 'Kafka did not acknowledge the events; none is accepted, send them again', [], { cause });
   }

@@ -25,6 +25,7 @@ export interface ConsumerOptions<T> {
   log: Log;
   metrics: Metrics;
   fromBeginning?: boolean;
+  partitionsConcurrently?: number;
 }
 
 export interface RunningConsumer {
@@ -55,6 +56,9 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
     toDeadLetter({ topic, partition, worker, message, reason });
 
   await consumer.run({
+    // Partitions are independent (a key lives in one), so their batches may overlap their
+    // waits on Redis and Postgres; within a partition, order is kept.
+    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, resolveOffset }) => {

@@ -1,20 +1,20 @@
 // POST /api/events: one event or a batch; 202 once Kafka holds them all.
 // 401 no or bad token · 403 not yours · 400/413/415 bad body · 429 too fast · 503 Kafka away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Producer } from 'kafkajs';
 import { authenticate } from '../../lib/auth/authenticate';
 import { bearerToken } from '../../lib/auth/tokens';
 import { AppError } from '../../lib/http/errors';
 import { readJson, sendJson } from '../../lib/http/node-http';
 import { authorizeEvents } from '../../lib/ingest/authorize-events';
 import { parseEvents } from '../../lib/ingest/parse-events';
+import type { GroupCommit } from '../../lib/ingest/group-commit';
 import { publishEvents } from '../../lib/ingest/publish-events';
 import type { RateLimiter } from '../../lib/ingest/rate-limiter';
 import type { TopicNames } from '../../lib/kafka/topics';
 import type { Metrics } from '../../lib/observability/metrics';
 
 export interface IngestDeps {
-  producer: Producer;
+  publisher: GroupCommit;
   topics: TopicNames;
   metrics: Metrics;
   limits: { maxBodyBytes: number; maxBatch: number; maxFutureMs: number };
@@ -40,7 +40,7 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
     throw err;
   }
   try {
-    await publishEvents(deps.producer, deps.topics, events);
+    await publishEvents(deps.publisher, deps.topics, events);
   } catch (err) {
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
     throw err;

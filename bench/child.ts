@@ -10,15 +10,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../lib/config';
 import { orderLocationKey } from '../lib/couriers/keys';
-import { createDb } from '../lib/db/client';
-import { createKafka } from '../lib/kafka/client';
-import { topicNames } from '../lib/kafka/topics';
 import { createLog } from '../lib/observability/log';
-import { createMetrics } from '../lib/observability/metrics';
 import { createRedis } from '../lib/redis/client';
 import { ORDER_LOCATION_PATH } from '../server/routes/order-location';
 import { startServer } from '../server/start-server';
-import { createLocationWorker } from '../workers/location-worker';
+import { startWorker } from '../workers/start-worker';
 import { type HttpLoadArgs, type KafkaLoadArgs, type PacedArgs, httpLoad, kafkaLoad, pacedLoad } from './load';
 
 export type Role = 'server' | 'worker' | 'redis-http' | 'load';
@@ -64,19 +60,7 @@ async function boot(): Promise<string | undefined> {
       return server.url;
     }
     case 'worker': {
-      const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-bench-worker`, log });
-      const redis = createRedis(config.redisUrl, 'bench-worker');
-      const db = createDb(config.databaseUrl);
-      const metrics = createMetrics('bench-worker');
-      const running = await createLocationWorker({
-        kafka,
-        redis,
-        db,
-        topics: topicNames(config.kafka.topicPrefix),
-        groupPrefix: config.worker.groupPrefix,
-        log,
-        metrics,
-      });
+      const { metrics, close } = await startWorker('location', config, log);
       // The worker's own counters: batches applied, time inside them, messages processed.
       commands.stats = async (): Promise<WorkerStats> => {
         const batches = (await metrics.batchSeconds.get()).values;
@@ -88,11 +72,7 @@ async function boot(): Promise<string | undefined> {
           processed: events.filter((v) => v.labels.outcome === 'processed').reduce((a, v) => a + v.value, 0),
         };
       };
-      stop = async () => {
-        await running.stop();
-        await db.$disconnect();
-        await redis.quit();
-      };
+      stop = close;
       return undefined;
     }
     case 'redis-http': {

@@ -1,0 +1,47 @@
+// Wires a named worker from config: its Kafka, Redis and Postgres clients, metrics and
+// readiness checks. Used by workers/index.ts and the benchmarks alike.
+import type { Config } from '../lib/config';
+import { createDb } from '../lib/db/client';
+import { createKafka } from '../lib/kafka/client';
+import { topicNames } from '../lib/kafka/topics';
+import type { Log } from '../lib/observability/log';
+import { createMetrics } from '../lib/observability/metrics';
+import { createRedis } from '../lib/redis/client';
+import { createLocationWorker } from './location-worker';
+
+export const WORKERS = { location: createLocationWorker };
+export type WorkerName = keyof typeof WORKERS;
+
+export const isWorkerName = (name: string): name is WorkerName => Object.hasOwn(WORKERS, name);
+
+export async function startWorker(name: WorkerName, config: Config, log: Log) {
+  const metrics = createMetrics(`worker-${name}`);
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${name}`, log });
+  const redis = createRedis(config.redisUrl, `lastmile-${name}`);
+  const db = createDb(config.databaseUrl);
+  const admin = kafka.admin();
+  await admin.connect();
+  const running = await WORKERS[name]({
+    kafka,
+    redis,
+    db,
+    topics: topicNames(config.kafka.topicPrefix),
+    groupPrefix: config.worker.groupPrefix,
+    log,
+    metrics,
+  });
+  return {
+    metrics,
+    checks: {
+      kafka: () => admin.describeCluster(),
+      redis: () => redis.ping(),
+      postgres: () => db.$queryRaw`SELECT 1`,
+    },
+    async close() {
+      await running.stop();
+      await admin.disconnect();
+      await db.$disconnect();
+      await redis.quit();
+    },
+  };
+}

@@ -8,8 +8,9 @@ import type { Log } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
 import { createRedis } from '../lib/redis/client';
 import { createLocationWorker } from './location-worker';
+import { createOrderWorker } from './order-worker';
 
-export const WORKERS = { location: createLocationWorker };
+export const WORKERS = { location: createLocationWorker, orders: createOrderWorker };
 export type WorkerName = keyof typeof WORKERS;
 
 export const isWorkerName = (name: string): name is WorkerName => Object.hasOwn(WORKERS, name);

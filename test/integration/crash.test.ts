@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { courierLocationKey } from '../../lib/couriers/keys';
 import { readLocation } from '../../lib/couriers/record-locations';
+import { freePort } from '../../scripts/infra/proc';
 import { type Harness, createHarness, eventually } from './harness';
 
 let h: Harness;
@@ -14,13 +15,15 @@ const COURIERS = 25;
 const PINGS = 5000;
 const T0 = Date.now() - 3_600_000;
 
-function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts', 'location'], {
-    env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
+async function startWorker(name = 'location'): Promise<ChildProcess & { healthy: () => Promise<unknown> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/index.ts', name], {
+    env: { ...process.env, ...h.env, LOG_LEVEL: 'warn', WORKER_HTTP_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
-  return child;
+  const healthy = () => eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => (r.ok ? true : undefined)), 60_000, `${name} worker up`);
+  return Object.assign(child, { healthy });
 }
 
 const stored = () => h.db.courierLocation.count({ where: { eventId: { startsWith: `evt-${run}-` } } });
@@ -47,6 +50,9 @@ describe('a worker killed mid-stream', () => {
     }));
     const producer = h.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
+    const first = await startWorker();
+    await first.healthy();
+    // a steady stream of about 3 s, so that the kill lands in the middle of it
     const produceAll = (async () => {
       for (let i = 0; i < PINGS; i += 100) {
         await producer.send({
@@ -54,11 +60,10 @@ describe('a worker killed mid-stream', () => {
           acks: -1,
           messages: pings.slice(i, i + 100).map((p) => ({ key: p.courierId, value: JSON.stringify(p) })),
         });
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 60));
       }
     })();
 
-    const first = startWorker();
     await eventually(async () => ((await stored()) >= 500 ? true : undefined), 60_000, 'the first worker to make progress');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -67,7 +72,7 @@ describe('a worker killed mid-stream', () => {
 
     await produceAll;
     await producer.disconnect();
-    const second = startWorker();
+    const second = await startWorker();
     await eventually(async () => ((await stored()) === PINGS ? true : undefined), 90_000, `all ${PINGS} pings stored (had ${atKill} at the kill)`);
 
     for (let c = 0; c < COURIERS; c++) {
@@ -75,8 +80,58 @@ describe('a worker killed mid-stream', () => {
       const newest = pings.filter((p) => p.courierId === courierId).at(-1)!;
       expect(await readLocation(h.redis, courierLocationKey(courierId))).toMatchObject({ occurredAt: newest.occurredAt, lat: newest.lat, lng: newest.lng });
     }
+    // (the first worker's last INSERT may have reached Postgres before the kill: wait for the
+    // restarted one to be up before asking it to stop)
+    await second.healthy();
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
     expect(second.exitCode).toBe(0); // graceful stop
+  });
+});
+
+describe('an order worker killed mid-batch', () => {
+  it('creates every notification exactly once after a restart', async () => {
+    const ORDERS = 300;
+    const STATUSES = ['created', 'confirmed', 'picked_up', 'in_transit', 'delivered'];
+    const events = STATUSES.flatMap((status, step) =>
+      Array.from({ length: ORDERS }, (_, o) => ({
+        type: 'order.event',
+        version: 1,
+        eventId: `evt-${run}-o${o}-${step}`,
+        orderId: `crash-${run}-${o}`,
+        status,
+        occurredAt: T0 + step * 1000,
+      })),
+    );
+    const producer = h.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (let i = 0; i < events.length; i += 100) {
+      await producer.send({
+        topic: h.topics.orderEvents,
+        acks: -1,
+        messages: events.slice(i, i + 100).map((e) => ({ key: e.orderId, value: JSON.stringify(e) })),
+      });
+    }
+    await producer.disconnect();
+    const notified = () => h.db.notification.count({ where: { orderId: { startsWith: `crash-${run}-` } } });
+
+    const first = await startWorker('orders');
+    await eventually(async () => ((await notified()) > 0 ? true : undefined), 60_000, 'the first notifications');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const atKill = await notified();
+    expect(atKill).toBeLessThan(events.length);
+
+    const second = await startWorker('orders');
+    await eventually(async () => ((await h.db.order.count({ where: { id: { startsWith: `crash-${run}-` }, status: 'delivered' } })) === ORDERS ? true : undefined), 90_000, 'every order delivered');
+    const rows = await h.db.notification.findMany({ where: { orderId: { startsWith: `crash-${run}-` } }, select: { orderId: true, seq: true, eventId: true } });
+    expect(rows).toHaveLength(events.length);
+    const byOrder = new Map<string, number[]>();
+    for (const r of rows) byOrder.set(r.orderId, [...(byOrder.get(r.orderId) ?? []), r.seq]);
+    for (const seqs of byOrder.values()) expect(seqs.sort()).toEqual([1, 2, 3, 4, 5]);
+    await second.healthy();
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+    expect(second.exitCode).toBe(0);
   });
 });

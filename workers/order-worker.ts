@@ -1,0 +1,29 @@
+// Order worker: order.events → order state, status history, notifications and anomalies
+// in Postgres, the status in Redis; new notifications announced for the servers to push.
+import { decodeEvent } from '../lib/events/decode';
+import type { OrderEvent } from '../lib/events/registry';
+import { runConsumer } from '../lib/kafka/run-consumer';
+import { applyOrderEvents } from '../lib/orders/apply-order-events';
+import { notificationsChannel } from '../lib/realtime/channels';
+import type { WorkerDeps } from './location-worker';
+
+export function createOrderWorker(deps: WorkerDeps) {
+  const channel = notificationsChannel(deps.topics);
+  return runConsumer<OrderEvent>({
+    kafka: deps.kafka,
+    groupId: `${deps.groupPrefix}.orders`,
+    topic: deps.topics.orderEvents,
+    deadLetterTopic: deps.topics.deadLetters,
+    worker: 'orders',
+    log: deps.log,
+    metrics: deps.metrics,
+    handler: {
+      decode: (message) => decodeEvent<OrderEvent>(message, 'order.event'),
+      apply: async (events) => {
+        const notifications = await applyOrderEvents(deps, events);
+        // Best effort: a client that missed one asks for what follows its last sequence.
+        if (notifications.length > 0) await deps.redis.publish(channel, JSON.stringify(notifications));
+      },
+    },
+  });
+}

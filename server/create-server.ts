@@ -6,6 +6,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { authorizeOrderRead } from '../lib/auth/authorize-order-read';
 import { verifyToken } from '../lib/auth/tokens';
 import { AppError } from '../lib/http/errors';
+import { notificationsSince } from '../lib/orders/notifications-since';
 import { sendError } from '../lib/http/node-http';
 import type { Log } from '../lib/observability/log';
 import type { Metrics } from '../lib/observability/metrics';
@@ -90,8 +91,22 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
         ack?.({ ok: false, error: (err as Error).message });
         return;
       }
-      void socket.join(`order:${request.orderId}`);
-      ack?.({ ok: true });
+      const orderId = String(request.orderId);
+      // Join first, then read what was missed: a notification in between arrives both ways,
+      // and the client drops the sequence numbers it has already seen.
+      void socket.join(`order:${orderId}`);
+      const lastSeq = Number(request.lastSeq);
+      if (!Number.isInteger(lastSeq) || lastSeq < 0) {
+        ack?.({ ok: true });
+        return;
+      }
+      notificationsSince(deps.db, orderId, lastSeq).then(
+        (catchUp) => ack?.({ ok: true, ...catchUp }),
+        (err: unknown) => {
+          deps.log.error({ err, orderId }, 'catch-up failed');
+          ack?.({ ok: true, reload: true });
+        },
+      );
     });
   });
   // quit, not disconnect: the adapter unsubscribes on close, and its replies must arrive.

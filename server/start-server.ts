@@ -10,9 +10,10 @@ import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
-import { positionsChannel } from '../lib/realtime/channels';
+import { notificationsChannel, positionsChannel } from '../lib/realtime/channels';
 import { createRedis } from '../lib/redis/client';
 import { type LastmileServer, type NextHandler, createLastmileServer } from './create-server';
+import { startNotificationsFanout } from './live/notifications-fanout';
 import { startPositionsFanout } from './live/positions-fanout';
 
 export interface RunningServer extends LastmileServer {
@@ -55,6 +56,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     next,
   });
   const stopFanout = await startPositionsFanout({ io: server.io, redis, channel: positionsChannel(topics), frameMs: config.couriers.frameMs, log });
+  const stopNotifications = await startNotificationsFanout({ io: server.io, redis, channel: notificationsChannel(topics), log });
 
   await new Promise<void>((resolve) => server.http.listen(config.port, config.host, resolve));
   const { port } = server.http.address() as AddressInfo;
@@ -66,6 +68,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     url,
     async close() {
       await stopFanout();
+      await stopNotifications();
       await new Promise<void>((resolve) => server.io.close(() => resolve()));
       await producer.disconnect();
       await admin.disconnect();

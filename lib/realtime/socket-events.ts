@@ -8,16 +8,28 @@ export interface CourierPosition {
   orderId?: string;
 }
 
+import type { OrderNotification } from '../orders/apply-order-events';
+
 export type JoinAck = (result: { ok: true } | { ok: false; error: string }) => void;
+
+/**
+ * Joining an order's room. With `lastSeq`, the answer carries the notifications after it,
+ * in order, or `reload` when too many were missed to replay.
+ */
+export type OrderJoinAck = (
+  result: { ok: true; missed?: OrderNotification[]; reload?: true } | { ok: false; error: string },
+) => void;
 
 export interface ServerToClientEvents {
   /** Every courier that moved since the last frame (ops room), a few frames a second. */
   'positions:frame': (positions: CourierPosition[]) => void;
   /** The position of the courier carrying an order (that order's room). */
   'order:position': (position: CourierPosition) => void;
+  /** A change of the order's status, numbered per order (seq 1, 2, …). */
+  'order:notification': (notification: OrderNotification) => void;
 }
 
 export interface ClientToServerEvents {
   'ops:join': (ack?: JoinAck) => void;
-  'order:join': (request: { orderId: string; token: string }, ack?: JoinAck) => void;
+  'order:join': (request: { orderId: string; token: string; lastSeq?: number }, ack?: OrderJoinAck) => void;
 }

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/socket-events';
 import { type Subject, issueToken } from '../../lib/auth/tokens';
 import { loadConfig } from '../../lib/config';
 import { createDb } from '../../lib/db/client';
@@ -84,4 +86,20 @@ export async function topicSize(admin: ReturnType<Kafka['admin']>, topic: string
 
 export function quietKafka(brokers: string[]): Kafka {
   return new Kafka({ brokers, logLevel: logLevel.NOTHING });
+}
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A connected socket.io client; `closeSockets` disconnects every one opened. */
+const openSockets: TestSocket[] = [];
+export function connectSocket(url: string): Promise<TestSocket> {
+  const socket: TestSocket = connect(url, { transports: ['websocket'], forceNew: true });
+  openSockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+export function closeSockets(): void {
+  for (const socket of openSockets.splice(0)) socket.disconnect();
 }

@@ -1,23 +1,21 @@
 // Courier locations end to end through real services: ordering, authorization, the order
 // location API, rate limiting, live fan-out across two servers, and replay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io as connect, type Socket } from 'socket.io-client';
 import { issueToken } from '../../lib/auth/tokens';
 import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
 import { parseBBox } from '../../lib/couriers/bbox';
 import { listCouriers } from '../../lib/couriers/list-couriers';
 import { readLocation } from '../../lib/couriers/record-locations';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
-import type { ClientToServerEvents, CourierPosition, ServerToClientEvents } from '../../lib/realtime/socket-events';
+import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { type RunningServer, startServer } from '../../server/start-server';
 import { createLocationWorker } from '../../workers/location-worker';
-import { type Harness, createHarness, eventually, tokenFor, topicSize } from './harness';
+import { type Harness, closeSockets, connectSocket, createHarness, eventually, tokenFor, topicSize } from './harness';
 
 let h: Harness;
 let serverA: RunningServer;
 let serverB: RunningServer;
 let worker: RunningConsumer;
-const sockets: Socket[] = [];
 
 const run = Math.random().toString(36).slice(2, 8);
 const courier = (n: number) => `c${n}-${run}`;
@@ -51,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
+  closeSockets();
   await worker?.stop();
   await serverA?.close();
   await serverB?.close();
@@ -171,14 +169,7 @@ describe('rate limit', () => {
 });
 
 describe('live fan-out', () => {
-  function client(url: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(url, { transports: ['websocket'], forceNew: true });
-    sockets.push(socket);
-    return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve(socket));
-      socket.once('connect_error', reject);
-    });
-  }
+  const client = connectSocket;
 
   it('pushes a ping accepted by one server to clients of the other', async () => {
     const ops = await client(serverB.url);

@@ -4,7 +4,9 @@ import { orderStatusKey } from '../../lib/orders/keys';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import { type RunningServer, startServer } from '../../server/start-server';
 import { createOrderWorker } from '../../workers/order-worker';
-import { type Harness, createHarness, eventually, tokenFor } from './harness';
+import type { OrderNotification } from '../../lib/orders/apply-order-events';
+import { notificationsSince } from '../../lib/orders/notifications-since';
+import { type Harness, closeSockets, connectSocket, createHarness, eventually, tokenFor } from './harness';
 
 let h: Harness;
 let server: RunningServer;
@@ -63,6 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  closeSockets();
   await worker?.stop();
   await server?.close();
   await h?.close();
@@ -152,5 +155,50 @@ describe('order worker', () => {
       [3, 'picked_up'],
       [4, 'cancelled'],
     ]);
+  });
+});
+
+describe('pushed notifications', () => {
+  it('pushes each change in order, and a client back from offline gets what it missed, once', async () => {
+    const orderId = `o-push-${run}`;
+    const token = tokenFor('order', orderId);
+    const [created, confirmed, pickedUp, inTransit, delivered] = lifecycle(orderId);
+
+    const first = await connectSocket(server.url);
+    const seen: OrderNotification[] = [];
+    first.on('order:notification', (n) => seen.push(n));
+    expect(await first.emitWithAck('order:join', { orderId, token })).toEqual({ ok: true });
+    await post([created, confirmed]);
+    await eventually(async () => (seen.length >= 2 ? true : undefined), 15_000, 'two notifications');
+    expect(seen.map((n) => [n.seq, n.status])).toEqual([[1, 'created'], [2, 'confirmed']]);
+
+    first.disconnect(); // offline while two changes happen
+    await post(pickedUp);
+    await post(inTransit);
+    await eventually(async () => ((await h.db.order.findUnique({ where: { id: orderId } }))?.lastSeq === 4 ? true : undefined));
+
+    const back = await connectSocket(server.url);
+    const live: OrderNotification[] = [];
+    back.on('order:notification', (n) => live.push(n));
+    const ack = await back.emitWithAck('order:join', { orderId, token, lastSeq: 2 });
+    expect(ack).toMatchObject({ ok: true, missed: [{ seq: 3, status: 'picked_up' }, { seq: 4, status: 'in_transit' }] });
+    await post(delivered);
+    await eventually(async () => (live.length > 0 ? true : undefined), 15_000, 'the live notification');
+    expect(live.map((n) => [n.seq, n.status])).toEqual([[5, 'delivered']]);
+  });
+
+  it('tells a client that missed too much to reload instead', async () => {
+    const orderId = `o-push-${run}`;
+    expect(await notificationsSince(h.db, orderId, 0, 3)).toEqual({ reload: true });
+    expect(await notificationsSince(h.db, orderId, 2, 3)).toMatchObject({ missed: [{ seq: 3 }, { seq: 4 }, { seq: 5 }] });
+    expect(await notificationsSince(h.db, orderId, 5, 3)).toEqual({ missed: [] });
+  });
+
+  it("refuses another order's token on the socket", async () => {
+    const socket = await connectSocket(server.url);
+    expect(await socket.emitWithAck('order:join', { orderId: `o-push-${run}`, token: tokenFor('order', 'someone-else'), lastSeq: 0 })).toEqual({
+      ok: false,
+      error: 'this token is for another order',
+    });
   });
 });

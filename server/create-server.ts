@@ -7,6 +7,7 @@ import { authorizeOrderRead } from '../lib/auth/authorize-order-read';
 import { verifyToken } from '../lib/auth/tokens';
 import { AppError } from '../lib/http/errors';
 import { notificationsSince } from '../lib/orders/notifications-since';
+import { assertShareLinkOpen } from '../lib/orders/share-link';
 import { sendError } from '../lib/http/node-http';
 import type { Log } from '../lib/observability/log';
 import type { Metrics } from '../lib/observability/metrics';
@@ -82,13 +83,15 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
       void socket.join('ops');
       ack?.({ ok: true });
     });
-    socket.on('order:join', (request, ack) => {
+    socket.on('order:join', async (request, ack) => {
       const check = verifyToken(String(request?.token ?? ''), deps.secret);
       try {
         if (!check.ok) throw new AppError('unauthorized', `token ${check.reason.replace('_', ' ')}`);
         authorizeOrderRead(check.claims, String(request.orderId));
+        await assertShareLinkOpen(deps.redis, check.claims, deps.shareLinkGraceMs);
       } catch (err) {
-        ack?.({ ok: false, error: (err as Error).message });
+        if (!(err instanceof AppError)) deps.log.error({ err }, 'order:join failed');
+        ack?.({ ok: false, error: err instanceof AppError ? err.message : 'try again' });
         return;
       }
       const orderId = String(request.orderId);

@@ -46,6 +46,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     limits: config.ingest,
     limiter: new RateLimiter(config.ingest.ratePerCourier, config.ingest.burstPerCourier),
     secret: config.auth.secret,
+    shareLinkGraceMs: config.auth.shareLinkGraceMs,
     redis,
     db,
     checks: {

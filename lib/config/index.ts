@@ -35,6 +35,7 @@ export function loadConfig(env: Env = process.env) {
       usingDevSecret: !env.AUTH_SECRET,
       courierTokenTtlMs: readInt(env, 'COURIER_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 3650) * HOUR_MS,
       orderTokenTtlMs: readInt(env, 'ORDER_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 3650) * HOUR_MS,
+      shareLinkGraceMs: readInt(env, 'ORDER_LINK_GRACE_MINUTES', 24 * 60, 0, 60 * 24 * 365) * 60_000,
     },
     couriers: {
       staleAfterMs: readInt(env, 'COURIER_STALE_AFTER_SECONDS', 60, 1, 86_400) * 1000,

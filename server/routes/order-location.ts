@@ -9,6 +9,7 @@ import type { Db } from '../../lib/db/client';
 import { AppError } from '../../lib/http/errors';
 import { sendJson } from '../../lib/http/node-http';
 import { readOrderLocation } from '../../lib/orders/read-order-location';
+import { assertShareLinkOpen } from '../../lib/orders/share-link';
 
 export const ORDER_LOCATION_PATH = /^\/api\/orders\/([A-Za-z0-9_.:-]{1,64})\/location$/;
 
@@ -16,12 +17,14 @@ export interface OrderLocationDeps {
   redis: Redis;
   db: Db;
   secret: string;
+  shareLinkGraceMs: number;
 }
 
 export async function handleOrderLocation(req: IncomingMessage, res: ServerResponse, orderId: string, query: URLSearchParams, deps: OrderLocationDeps): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new AppError('method_not_allowed', 'use GET');
   const claims = authenticate(query.get('t') ?? bearerToken(req.headers.authorization), deps.secret);
   authorizeOrderRead(claims, orderId);
+  await assertShareLinkOpen(deps.redis, claims, deps.shareLinkGraceMs);
 
   const found = await readOrderLocation(deps, orderId);
   if (!found.location) {

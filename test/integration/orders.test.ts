@@ -59,7 +59,7 @@ async function stateOf(orderId: string) {
 }
 
 beforeAll(async () => {
-  h = await createHarness('orders');
+  h = await createHarness('orders', { ORDER_LINK_GRACE_MINUTES: '30' });
   server = await startServer(h.config, h.log);
   worker = await createOrderWorker(h);
 });
@@ -200,5 +200,41 @@ describe('pushed notifications', () => {
       ok: false,
       error: 'this token is for another order',
     });
+  });
+});
+
+describe('share links', () => {
+  const locationStatus = async (orderId: string, token: string) =>
+    (await fetch(`${server.url}/api/orders/${orderId}/location?t=${token}`)).status;
+
+  it('stop opening an order the grace period after it was delivered, on HTTP and the socket', async () => {
+    const orderId = `o-happy-${run}`; // delivered about an hour ago; the grace here is 30 minutes
+    const res = await fetch(`${server.url}/api/orders/${orderId}/location?t=${tokenFor('order', orderId)}`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { message: 'this tracking link has expired: the order was delivered' } });
+    const socket = await connectSocket(server.url);
+    expect(await socket.emitWithAck('order:join', { orderId, token: tokenFor('order', orderId) })).toEqual({
+      ok: false,
+      error: 'this tracking link has expired: the order was delivered',
+    });
+    // an integrator still reads it
+    expect((await fetch(`${server.url}/api/orders/${orderId}/location`, { headers: { authorization: `Bearer ${tokenFor('integrator', 'shop')}` } })).status).toBe(200);
+  });
+
+  it('keep opening an open order and one delivered within the grace period', async () => {
+    const open = `o-open-${run}`;
+    const recent = `o-recent-${run}`;
+    const now = Date.now();
+    await post([
+      event(open, 'created', 0, { occurredAt: now - 5000 }),
+      ...['created', 'confirmed', 'picked_up', 'delivered'].map((status, i) => event(recent, status, 0, { occurredAt: now - 4000 + i * 1000 })),
+    ]);
+    await eventually(async () => ((await h.redis.get(orderStatusKey(recent)))?.includes('delivered') ? true : undefined));
+    await eventually(async () => ((await h.redis.get(orderStatusKey(open))) ? true : undefined));
+    for (const orderId of [open, recent]) {
+      expect(await locationStatus(orderId, tokenFor('order', orderId))).toBe(200); // known order, no location yet
+      const socket = await connectSocket(server.url);
+      expect(await socket.emitWithAck('order:join', { orderId, token: tokenFor('order', orderId) })).toEqual({ ok: true });
+    }
   });
 });

@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UNSURE, decodeFrame, readUidTs, referenceUidTs, uidTsOf } from './read-uid-ts';
+
+const enc = (text: string) => Buffer.from(text, 'utf8');
+
+/** The fast reader agrees with JSON.parse, or says it is unsure. */
+function agrees(bytes: Uint8Array): 'fast' | 'unsure' {
+  const fast = readUidTs(bytes);
+  if (fast === UNSURE) return 'unsure';
+  expect(fast).toEqual(referenceUidTs(decodeFrame(bytes)));
+  return 'fast';
+}
+
+const text = fc.string({ unit: fc.constantFrom('a', 'z', '0', ' ', '"', '\\', '\n', '\u0001', 'é', '漢', '😀', '\ufeff', '/', 'u'), maxLength: 12 });
+const uid = fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,20}$/), text, fc.integer(), fc.constant(null), fc.constant(''));
+const ts = fc.oneof(
+  fc.integer({ min: 0, max: 2_000_000_000 }),
+  fc.double({ min: 0, max: 2e9, noNaN: true }),
+  fc.integer({ min: 0, max: 2_000_000_000 }).map(String),
+  fc.constantFrom('1700000000.5', '-1', '1e9', 'yesterday', '', 1e12, -5, true),
+);
+const filler = fc.dictionary(fc.oneof(text, fc.constantFrom('uid', 'ts', 'page', 'ua')), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+const frame = fc
+  .tuple(uid, ts, filler, fc.boolean(), fc.boolean(), fc.constantFrom(undefined, 0, 1, 2, '\t'))
+  .map(([u, t, rest, uidFirst, withTs, indent]) => {
+    const base: Record<string, unknown> = { ...rest };
+    delete base.uid;
+    delete base.ts;
+    const ordered = uidFirst ? { uid: u, ...base, ...(withTs ? { ts: t } : {}) } : { ...(withTs ? { ts: t } : {}), ...base, uid: u };
+    return JSON.stringify(ordered, null, indent);
+  });
+
+describe('readUidTs', () => {
+  it('reads well-formed frames, with nested uid and ts keys ignored', () => {
+    expect(uidTsOf(enc('{"page":{"uid":"x","ts":1},"ts":"1700000000","uid":"u-1","list":[{"uid":2}]}'))).toEqual({ uid: 'u-1', ts: 1_700_000_000 });
+    expect(uidTsOf(enc(' {"uid" : "ü漢😀", "ts" : 1.7e9 } '))).toEqual({ uid: 'ü漢😀', ts: 1.7e9 });
+  });
+
+  it('takes the last of duplicate keys, as JSON.parse does', () => {
+    expect(uidTsOf(enc('{"uid":"a","ts":1,"uid":"b"}'))).toEqual({ uid: 'b', ts: 1 });
+    expect(uidTsOf(enc('{"uid":"a","ts":1,"uid":7}'))).toBeNull();
+  });
+
+  it.each([
+    ['not JSON', 'uid=a'],
+    ['truncated', '{"uid":"a","ts":1'],
+    ['trailing garbage', '{"uid":"a","ts":1} x'],
+    ['a bad value deep inside', '{"uid":"a","ts":1,"x":[1,,2]}'],
+    ['an array', '[{"uid":"a","ts":1}]'],
+    ['no ts', '{"uid":"a"}'],
+    ['a ts out of range', '{"uid":"a","ts":-1}'],
+    ['a ts that is not numeric', '{"uid":"a","ts":"soon"}'],
+    ['a leading byte-order mark', '\ufeff{"uid":"a","ts":1}'],
+  ])('refuses %s', (_name, input) => {
+    expect(readUidTs(enc(input))).toBeNull();
+    expect(referenceUidTs(decodeFrame(enc(input)))).toBeNull();
+  });
+
+  it('decodes escaped keys and values exactly', () => {
+    expect(readUidTs(enc('{"\\u0075id":"a","ts":1}'))).toEqual({ uid: 'a', ts: 1 });
+    expect(readUidTs(enc('{"uid":"a\\"b\\u00e9","t\\u0073":"17"}'))).toEqual({ uid: 'a"bé', ts: 17 });
+  });
+
+  it('agrees with JSON.parse on generated frames, and is rarely unsure', () => {
+    let unsure = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(frame, (f) => {
+        runs++;
+        if (agrees(enc(f)) === 'unsure') unsure++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(unsure / runs).toBe(0); // only very deep nesting makes it unsure
+  });
+
+  it('agrees with JSON.parse on hostile input: mutated frames, random JSON, random bytes', () => {
+    const mutated = fc.tuple(frame, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('cut', 'flip', 'insert', 'dup', 'append')).map(([f, at, byte, how]) => {
+      const b = enc(f);
+      const i = b.length === 0 ? 0 : at % b.length;
+      if (how === 'cut') return b.subarray(0, i);
+      if (how === 'flip') return Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i + 1)]);
+      if (how === 'insert') return Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+      if (how === 'dup') return enc(f.replace(/}\s*$/, `,"uid":${JSON.stringify(String(byte))}}`));
+      return Buffer.concat([b, Buffer.from([byte])]);
+    });
+    fc.assert(fc.property(mutated, (b) => void agrees(b)), { numRuns: 5000 });
+    fc.assert(fc.property(fc.json(), (j) => void agrees(enc(j))), { numRuns: 2000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => void agrees(b)), { numRuns: 2000 });
+  });
+
+  it('gives up on very deep nesting rather than recursing without bound', () => {
+    const deep = `{"uid":"a","ts":1,"x":${'['.repeat(100)}${']'.repeat(100)}}`;
+    expect(readUidTs(enc(deep))).toBe(UNSURE);
+    expect(uidTsOf(enc(deep))).toEqual({ uid: 'a', ts: 1 });
+  });
+});

@@ -126,34 +126,47 @@ function poster(url: string, concurrency: number) {
   return { post, close: () => agent.destroy() };
 }
 
-/** Posts pings to POST /api/events with `concurrency` requests in flight until maxPings or maxSeconds. */
-export async function httpLoad(args: HttpLoadArgs): Promise<LoadResult> {
-  const { post, close } = poster(args.url, args.concurrency);
-  const token = tokenCache(args.secret);
+/**
+ * The pings of each request (or baseline send) in the grouping asked for, until maxPings or
+ * maxSeconds: one source for the HTTP load and its baseline, so both send the same batches.
+ */
+function batchSource(args: LoadShape, startMs: number) {
   const maker = new PingMaker(args.runTag, args.phaseTag, args.withOrders);
-  const result: LoadResult = { requests: 0, accepted: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
-  const deadline = result.startMs + args.maxSeconds * 1000;
+  const deadline = startMs + args.maxSeconds * 1000;
   let reserved = 0;
   let request = 0;
   let courierCursor = 0;
-
-  const next = (): { body: string; token: string; count: number } | undefined => {
+  return (): { pings: Ping[]; courier?: number } | undefined => {
     if (reserved >= args.maxPings || monoMs() >= deadline) return undefined;
     const count = Math.min(args.batch, args.maxPings - reserved);
     reserved += count;
     const now = Date.now();
     const pings: Ping[] = [];
     if (args.grouping === 'courier') {
-      const courier = request % args.couriers;
+      const courier = request++ % args.couriers;
       // A phone's buffer: its pings 50 ms apart, the newest now.
       for (let i = 0; i < count; i++) pings.push(maker.make(courier, now - (count - 1 - i) * 50));
-      request++;
-      const body = JSON.stringify(args.batch === 1 ? pings[0] : pings);
-      return { body, token: token('courier', courierIdOf(args.runTag, courier)), count };
+      return { pings, courier };
     }
-    for (let i = 0; i < count; i++) pings.push(maker.make(courierCursor++ % args.couriers, now));
     request++;
-    return { body: JSON.stringify(args.batch === 1 ? pings[0] : pings), token: token('integrator', 'bench'), count };
+    for (let i = 0; i < count; i++) pings.push(maker.make(courierCursor++ % args.couriers, now));
+    return { pings };
+  };
+}
+
+/** Posts pings to POST /api/events with `concurrency` requests in flight until maxPings or maxSeconds. */
+export async function httpLoad(args: HttpLoadArgs): Promise<LoadResult> {
+  const { post, close } = poster(args.url, args.concurrency);
+  const token = tokenCache(args.secret);
+  const result: LoadResult = { requests: 0, accepted: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
+  const nextBatch = batchSource(args, result.startMs);
+  const next = (): { body: string; token: string; count: number } | undefined => {
+    const batch = nextBatch();
+    if (!batch) return undefined;
+    const { pings, courier } = batch;
+    const body = JSON.stringify(args.batch === 1 ? pings[0] : pings);
+    const bearer = courier === undefined ? token('integrator', 'bench') : token('courier', courierIdOf(args.runTag, courier));
+    return { body, token: bearer, count: pings.length };
   };
 
   const lane = async () => {
@@ -198,29 +211,10 @@ export async function kafkaLoad(args: KafkaLoadArgs): Promise<LoadResult> {
     retry: { retries: 4, initialRetryTime: 200, maxRetryTime: 2000 },
   });
   await producer.connect();
-  const maker = new PingMaker(args.runTag, args.phaseTag, args.withOrders);
   const result: LoadResult = { requests: 0, accepted: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
-  const deadline = result.startMs + args.maxSeconds * 1000;
-  let reserved = 0;
-  let request = 0;
-  let courierCursor = 0;
+  const nextBatch = batchSource(args, result.startMs);
   const toMessage = (p: Ping) => ({ key: p.courierId, value: JSON.stringify(p), headers: { [SCHEMA_HEADER]: 'courier-location.v1' } });
-
-  const next = () => {
-    if (reserved >= args.maxPings || monoMs() >= deadline) return undefined;
-    const count = Math.min(args.batch, args.maxPings - reserved);
-    reserved += count;
-    const now = Date.now();
-    const pings: Ping[] = [];
-    if (args.grouping === 'courier') {
-      const courier = request % args.couriers;
-      for (let i = 0; i < count; i++) pings.push(maker.make(courier, now - (count - 1 - i) * 50));
-    } else {
-      for (let i = 0; i < count; i++) pings.push(maker.make(courierCursor++ % args.couriers, now));
-    }
-    request++;
-    return pings.map(toMessage);
-  };
+  const next = () => nextBatch()?.pings.map(toMessage);
 
   const lane = async () => {
     for (let messages = next(); messages; messages = next()) {

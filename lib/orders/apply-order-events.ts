@@ -58,7 +58,21 @@ async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promi
     dropoffLat: created.dropoff?.lat ?? null,
     dropoffLng: created.dropoff?.lng ?? null,
   };
-  const order = await tx.order.upsert({ where: { id: orderId }, create: { id: orderId, ...fields }, update: fields, select: { lastSeq: true } });
+  // One notification per accepted change, ever, numbered in the order they are first accepted:
+  // the ones already sent are 1..n, so the new ones follow.
+  const notified = new Set((await tx.notification.findMany({ where: { orderId }, select: { eventId: true } })).map((n) => n.eventId));
+  const notifications = timeline.accepted
+    .filter((e) => !notified.has(e.eventId))
+    .map((e, i): OrderNotification => ({
+      orderId,
+      seq: notified.size + i + 1,
+      eventId: e.eventId,
+      status: e.status,
+      occurredAt: e.occurredAt,
+      ...(e.reason ? { reason: e.reason } : {}),
+    }));
+  const row = { ...fields, lastSeq: notified.size + notifications.length };
+  await tx.order.upsert({ where: { id: orderId }, create: { id: orderId, ...row }, update: row });
 
   // Status history = the accepted changes, exactly.
   await tx.orderStatusHistory.deleteMany({ where: { orderId, eventId: { notIn: acceptedIds } } });
@@ -66,23 +80,11 @@ async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promi
     skipDuplicates: true,
     data: timeline.accepted.map((e) => ({ eventId: e.eventId, orderId, status: e.status, reason: e.reason ?? null, occurredAt: new Date(e.occurredAt) })),
   });
-
-  // One notification per accepted change, ever: numbered in the order they are first accepted.
-  const notified = new Set((await tx.notification.findMany({ where: { orderId }, select: { eventId: true } })).map((n) => n.eventId));
-  const fresh = timeline.accepted.filter((e) => !notified.has(e.eventId));
-  if (fresh.length === 0) return [];
-  const notifications = fresh.map((e, i): OrderNotification => ({
-    orderId,
-    seq: order.lastSeq + i + 1,
-    eventId: e.eventId,
-    status: e.status,
-    occurredAt: e.occurredAt,
-    ...(e.reason ? { reason: e.reason } : {}),
-  }));
-  await tx.notification.createMany({
-    data: notifications.map((n) => ({ orderId, seq: n.seq, eventId: n.eventId, kind: 'status', payload: { ...n } })),
-  });
-  await tx.order.update({ where: { id: orderId }, data: { lastSeq: order.lastSeq + fresh.length } });
+  if (notifications.length > 0) {
+    await tx.notification.createMany({
+      data: notifications.map((n) => ({ orderId, seq: n.seq, eventId: n.eventId, kind: 'status', payload: { ...n } })),
+    });
+  }
   return notifications;
 }
 

@@ -60,3 +60,11 @@ export function loadConfigOrExit(service: string): Config {
     process.exit(78); // EX_CONFIG
   }
 }
+
+let shared: Config | undefined;
+
+/** The config read once per process, for code without an entry point of its own (Next routes). */
+export function sharedConfig(): Config {
+  shared ??= loadConfig();
+  return shared;
+}

@@ -1,10 +1,10 @@
 // One Prisma client per process for Next route handlers, created on first use.
-import { loadConfig } from '../config';
+import { sharedConfig } from '../config';
 import { type Db, createDb } from './client';
 
 let shared: Db | undefined;
 
 export function sharedDb(): Db {
-  shared ??= createDb(loadConfig().databaseUrl);
+  shared ??= createDb(sharedConfig().databaseUrl);
   return shared;
 }

@@ -45,6 +45,8 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
     throw err;
   }
-  for (const e of events) deps.metrics.eventsIn.inc({ type: e.type, outcome: 'accepted' });
+  const byType = new Map<string, number>();
+  for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+  for (const [type, count] of byType) deps.metrics.eventsIn.inc({ type, outcome: 'accepted' }, count);
   sendJson(res, 202, { accepted: events.length });
 }

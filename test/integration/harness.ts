@@ -2,7 +2,7 @@
 // names of its own so files never see each other's messages.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/socket-events';
 import { type Subject, issueToken } from '../../lib/auth/tokens';
@@ -79,14 +79,11 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 }
 
 /** Sum of the end offsets of a topic's partitions: how many messages it has ever held. */
-export async function topicSize(admin: ReturnType<Kafka['admin']>, topic: string): Promise<number> {
+export async function topicSize(admin: Admin, topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, p) => sum + Number(p.high), 0);
 }
 
-export function quietKafka(brokers: string[]): Kafka {
-  return new Kafka({ brokers, logLevel: logLevel.NOTHING });
-}
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -3,7 +3,7 @@
 import { NextResponse } from 'next/server';
 import { parseBBox } from '@/lib/couriers/bbox';
 import { listCouriers } from '@/lib/couriers/list-couriers';
-import { loadConfig } from '@/lib/config';
+import { sharedConfig } from '@/lib/config';
 import { toErrorResponse } from '@/lib/http/errors';
 import { sharedRedis } from '@/lib/redis/shared';
 
@@ -15,7 +15,7 @@ export async function GET(request: Request) {
   try {
     const bboxText = new URL(request.url).searchParams.get('bbox');
     const bbox = bboxText === null ? undefined : parseBBox(bboxText);
-    const { staleAfterMs } = loadConfig().couriers;
+    const { staleAfterMs } = sharedConfig().couriers;
     const now = Date.now();
     const couriers = await listCouriers(sharedRedis(), { bbox, limit: MAX_COURIERS, staleAfterMs, now });
     return NextResponse.json({ couriers, at: now, staleAfterMs }, { headers: { 'cache-control': 'no-store' } });

@@ -3,7 +3,7 @@ import { NextResponse } from 'next/server';
 import { authenticate } from '@/lib/auth/authenticate';
 import { authorizeOrderRead } from '@/lib/auth/authorize-order-read';
 import { bearerToken } from '@/lib/auth/tokens';
-import { loadConfig } from '@/lib/config';
+import { sharedConfig } from '@/lib/config';
 import { sharedDb } from '@/lib/db/shared';
 import { AppError, toErrorResponse } from '@/lib/http/errors';
 import { readOrder } from '@/lib/orders/read-order';
@@ -15,7 +15,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
     const { id } = await params;
-    const { auth } = loadConfig();
+    const { auth } = sharedConfig();
     const token = new URL(request.url).searchParams.get('t') ?? bearerToken(request.headers.get('authorization') ?? undefined);
     const claims = authenticate(token ?? undefined, auth.secret);
     authorizeOrderRead(claims, id);

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WINDOWS, classifier } from './classify-activity';
+import { TumblingWindows } from './tumbling-windows';
+
+const H = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary, epoch seconds
+
+describe('classifier', () => {
+  it('groups frames by minute and by the smallest window they are in time for', () => {
+    const c = classifier(-Infinity, 5);
+    c.add('a', H + 10);
+    c.add('b', H + 20.5);
+    c.add('c', H + 3700); // watermark now past minute H's end + 5 s, and past hour H's
+    c.add('d', H + 30); // late for its minute and its hour, in time for its day
+    c.add('e', H + 3650); // its minute ended at H+3660, +5 s < watermark: late for it, in time for its hour
+    expect(c.watermark).toBe(H + 3700);
+    expect(c.groups()).toEqual([
+      { level: 0, minute: H, uids: ['a', 'b'] },
+      { level: 0, minute: H + 3660, uids: ['c'] },
+      { level: 2, minute: H, uids: ['d'] },
+      { level: 1, minute: H + 3600, uids: ['e'] },
+    ]);
+  });
+
+  it('counts a frame late for every window at level WINDOWS.length', () => {
+    const c = classifier(H + 3 * 86_400, 5);
+    c.add('a', H + 1);
+    expect(c.groups()).toEqual([{ level: WINDOWS.length, minute: H, uids: ['a'] }]);
+    expect(c.watermark).toBe(H + 3 * 86_400);
+  });
+
+  it('agrees with TumblingWindows for every window size, from any starting watermark', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 3 * 86_400 }), fc.boolean()), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 200 }),
+        (frames, lateness, split) => {
+          // two batches: the second starts from the watermark the first left
+          const events = frames.map(([u, t, frac]) => ({ uid: `u${u}`, ts: H + t + (frac ? 0.5 : 0) }));
+          const references = WINDOWS.map((w) => new TumblingWindows(lateness, w.sizeSec, 10 * 86_400));
+          for (const e of events) for (const r of references) r.add(e.uid, e.ts);
+          const first = classifier(-Infinity, lateness);
+          events.slice(0, split).forEach((e) => first.add(e.uid, e.ts));
+          const second = classifier(first.watermark, lateness);
+          events.slice(split).forEach((e) => second.add(e.uid, e.ts));
+
+          // rebuild each window's users and late count from the groups
+          const users = WINDOWS.map(() => new Map<number, Set<string>>());
+          const late = WINDOWS.map(() => new Map<number, number>());
+          for (const g of [...first.groups(), ...second.groups()]) {
+            WINDOWS.forEach((w, r) => {
+              const start = Math.floor(g.minute / w.sizeSec) * w.sizeSec;
+              if (r < g.level) late[r]!.set(start, (late[r]!.get(start) ?? 0) + g.uids.length);
+              else users[r]!.set(start, new Set([...(users[r]!.get(start) ?? []), ...g.uids]));
+            });
+          }
+          WINDOWS.forEach((w, r) => {
+            references[r]!.add('flush', H + 100 * 86_400);
+            for (const u of references[r]!.drain()) {
+              if (u.uniqueUsers === 0 && u.lateEvents === 0) continue;
+              expect(users[r]!.get(u.start)?.size ?? 0, `${w.name} ${u.start} users`).toBe(u.uniqueUsers);
+              expect(late[r]!.get(u.start) ?? 0, `${w.name} ${u.start} late`).toBe(u.lateEvents);
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

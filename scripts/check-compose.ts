@@ -4,7 +4,7 @@ import { ensureCommand, run } from './infra/proc';
 
 ensureCommand('docker-compose', 'docker-compose');
 const services = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services']).trim().split('\n').sort();
-const expected = ['kafka', 'postgres', 'redis', 'server', 'setup', 'worker-location', 'worker-orders'].sort();
+const expected = ['kafka', 'postgres', 'redis', 'server', 'setup', 'worker-activity', 'worker-location', 'worker-orders'].sort();
 const missing = expected.filter((s) => !services.includes(s));
 if (missing.length > 0) {
   console.error(`docker-compose.yml lacks services: ${missing.join(', ')}`);

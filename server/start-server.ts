@@ -10,11 +10,12 @@ import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
-import { notificationsChannel, positionsChannel } from '../lib/realtime/channels';
+import { notificationsChannel, positionsChannel, statsChannel } from '../lib/realtime/channels';
 import { createRedis } from '../lib/redis/client';
 import { type LastmileServer, type NextHandler, createLastmileServer } from './create-server';
 import { startNotificationsFanout } from './live/notifications-fanout';
 import { startPositionsFanout } from './live/positions-fanout';
+import { startStatsFanout } from './live/stats-fanout';
 
 export interface RunningServer extends LastmileServer {
   url: string;
@@ -58,6 +59,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   });
   const stopFanout = await startPositionsFanout({ io: server.io, redis, channel: positionsChannel(topics), frameMs: config.couriers.frameMs, log });
   const stopNotifications = await startNotificationsFanout({ io: server.io, redis, channel: notificationsChannel(topics), log });
+  const stopStats = await startStatsFanout({ io: server.io, redis, channel: statsChannel(topics), log });
 
   await new Promise<void>((resolve) => server.http.listen(config.port, config.host, resolve));
   const { port } = server.http.address() as AddressInfo;
@@ -70,6 +72,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     async close() {
       await stopFanout();
       await stopNotifications();
+      await stopStats();
       await new Promise<void>((resolve) => server.io.close(() => resolve()));
       await producer.disconnect();
       await admin.disconnect();

@@ -1,5 +1,6 @@
 // Location worker: courier.locations → last locations in Redis, history in Postgres.
 import type { Kafka } from 'kafkajs';
+import type { Config } from '../lib/config';
 import type { Redis } from 'ioredis';
 import type { Db } from '../lib/db/client';
 import { decodeEvent } from '../lib/events/decode';
@@ -17,6 +18,7 @@ export interface WorkerDeps {
   db: Db;
   topics: TopicNames;
   groupPrefix: string;
+  stats: Config['stats'];
   log: Log;
   metrics: Metrics;
 }

@@ -7,10 +7,11 @@ import { topicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
 import { createRedis } from '../lib/redis/client';
+import { createActivityWorker } from './activity-worker';
 import { createLocationWorker } from './location-worker';
 import { createOrderWorker } from './order-worker';
 
-export const WORKERS = { location: createLocationWorker, orders: createOrderWorker };
+export const WORKERS = { location: createLocationWorker, orders: createOrderWorker, activity: createActivityWorker };
 export type WorkerName = keyof typeof WORKERS;
 
 export const isWorkerName = (name: string): name is WorkerName => Object.hasOwn(WORKERS, name);
@@ -28,6 +29,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
     db,
     topics: topicNames(config.kafka.topicPrefix),
     groupPrefix: config.worker.groupPrefix,
+    stats: config.stats,
     log,
     metrics,
   });

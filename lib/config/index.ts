@@ -41,6 +41,11 @@ export function loadConfig(env: Env = process.env) {
       staleAfterMs: readInt(env, 'COURIER_STALE_AFTER_SECONDS', 60, 1, 86_400) * 1000,
       frameMs: readInt(env, 'POSITIONS_FRAME_MS', 250, 16, 10_000),
     },
+    stats: {
+      allowedLatenessSec: readInt(env, 'STATS_ALLOWED_LATENESS_SECONDS', 5, 0, 86_400),
+      partitionIdleMs: readInt(env, 'STATS_PARTITION_IDLE_SECONDS', 10, 1, 86_400) * 1000,
+      emitIntervalMs: readInt(env, 'STATS_EMIT_INTERVAL_MS', 500, 50, 60_000),
+    },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),
       groupPrefix: readString(env, 'WORKER_GROUP_PREFIX', 'lastmile'),

@@ -132,9 +132,9 @@ async function applyOrIsolate<T>(
   return count;
 }
 
-type DeadLetterMessage = { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer> };
+export type DeadLetterMessage = { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer> };
 
-function toDeadLetter(
+export function toDeadLetter(
   source: { topic: string; partition: number; worker: string; message: KafkaMessage; reason: string },
 ): DeadLetterMessage {
   const headers: Record<string, string | Buffer> = {};

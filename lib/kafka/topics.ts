@@ -20,7 +20,7 @@ const TOPICS = {
   userActivity: { name: 'user.activity', key: 'uid', config: { 'retention.ms': String(3 * DAY_MS) } },
   uniqueUsers: {
     name: 'stats.unique-users',
-    key: 'minute (ISO)',
+    key: 'window: m|h|d:ISO start',
     partitions: 1,
     config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
   },

@@ -5,3 +5,6 @@ export const positionsChannel = (topics: TopicNames) => `live:${topics.courierLo
 
 /** Redis pub/sub channel the order worker announces new notifications on. */
 export const notificationsChannel = (topics: TopicNames) => `live:${topics.orderEvents}`;
+
+/** Redis pub/sub channel the activity worker announces emitted unique-users windows on. */
+export const statsChannel = (topics: TopicNames) => `live:${topics.uniqueUsers}`;

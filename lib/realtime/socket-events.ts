@@ -9,6 +9,7 @@ export interface CourierPosition {
 }
 
 import type { OrderNotification } from '../orders/apply-order-events';
+import type { WindowFigures } from '../stats/window-store';
 
 export type JoinAck = (result: { ok: true } | { ok: false; error: string }) => void;
 
@@ -27,9 +28,12 @@ export interface ServerToClientEvents {
   'order:position': (position: CourierPosition) => void;
   /** A change of the order's status, numbered per order (seq 1, 2, …). */
   'order:notification': (notification: OrderNotification) => void;
+  /** Unique-users windows emitted or updated (stats room), as the watermark passes them. */
+  'stats:windows': (windows: WindowFigures[]) => void;
 }
 
 export interface ClientToServerEvents {
   'ops:join': (ack?: JoinAck) => void;
+  'stats:join': (ack?: JoinAck) => void;
   'order:join': (request: { orderId: string; token: string; lastSeq?: number }, ack?: OrderJoinAck) => void;
 }

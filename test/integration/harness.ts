@@ -52,6 +52,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     metrics: createMetrics(`test-${name}`),
     topics: topicNames(prefix),
     groupPrefix: `${prefix}group`,
+    stats: config.stats,
     async close() {
       await admin.disconnect();
       await db.$disconnect();

@@ -1,0 +1,146 @@
+// Activity worker: user.activity → distinct users per event-time minute, hour and day.
+//
+// Each batch is read without parsing whole frames (only the top-level uid and ts), classified
+// against its partition's watermark, and applied to Redis by one script that refuses a batch
+// already applied (window-store.ts); only then is the offset committed. Meanwhile one worker
+// of the group, holding a lease, emits the windows the watermark has passed and samples the
+// topics' ingest rate.
+import { randomBytes } from 'node:crypto';
+import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { createLease } from '../lib/kafka/lease';
+import { toDeadLetter } from '../lib/kafka/run-consumer';
+import { statsChannel } from '../lib/realtime/channels';
+import { classifier } from '../lib/stats/classify-activity';
+import { emitWindows } from '../lib/stats/emit-windows';
+import { uidTsOf } from '../lib/stats/read-uid-ts';
+import { pruneIngestSamples, sampleIngest } from '../lib/stats/sample-ingest';
+import { type PartitionState, applyBatch, readPartitionState, statsPrefix } from '../lib/stats/window-store';
+import type { WorkerDeps } from './location-worker';
+
+/** Fetch sizes shared with the benchmark's raw baseline, so both read the same batches. */
+export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerPartition'> = {
+  maxBytes: 16 * 1024 * 1024,
+  maxBytesPerPartition: 4 * 1024 * 1024,
+};
+
+const SAMPLE_EVERY_MS = 5_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
+
+export async function createActivityWorker(deps: WorkerDeps) {
+  const { kafka, redis, topics, log, metrics } = deps;
+  const { allowedLatenessSec, partitionIdleMs, emitIntervalMs } = deps.stats;
+  const topic = topics.userActivity;
+  const prefix = statsPrefix(topic);
+  const groupId = `${deps.groupPrefix}.activity`;
+
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const admin = kafka.admin();
+  await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+  await consumer.subscribe({ topic, fromBeginning: true });
+
+  // Each partition's state as of its last applied batch; re-read after a rebalance.
+  const states = new Map<number, PartitionState>();
+  consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
+
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      const { partition, messages } = batch;
+      if (messages.length === 0) return;
+      const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
+      const last = Number(messages[messages.length - 1]!.offset);
+      let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
+      let counted = 0;
+      let poisoned = 0;
+      // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
+      while (last > from.offset) {
+        const c = classifier(from.watermark, allowedLatenessSec);
+        const poison: KafkaMessage[] = [];
+        for (const message of messages) {
+          if (Number(message.offset) <= from.offset) continue;
+          const frame = message.value ? uidTsOf(message.value) : null;
+          if (frame) c.add(frame.uid, frame.ts);
+          else poison.push(message);
+        }
+        if (poison.length > 0) {
+          await producer.send({
+            topic: topics.deadLetters,
+            acks: -1,
+            messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
+          });
+        }
+        const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: c.watermark, groups: c.groups() });
+        if (result.ok) {
+          counted = messages.length - poison.length;
+          poisoned = poison.length;
+          from = { offset: last, watermark: c.watermark };
+        } else {
+          from = result.state; // another pass got here first: take its state and go on from it
+        }
+      }
+      states.set(partition, from);
+      await consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]);
+      // kafkajs fetches on from the last resolved offset, not the committed one.
+      resolveOffset(messages[messages.length - 1]!.offset);
+      await heartbeat();
+      metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
+      if (poisoned > 0) {
+        metrics.eventsIn.inc({ type: 'activity', outcome: 'dead_lettered' }, poisoned);
+        log.warn({ topic, partition, deadLettered: poisoned }, 'activity frames sent to the dead-letter topic');
+      }
+      metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
+      timer();
+    },
+  });
+
+  // One emitter per group: the lease outlives a missed tick or two, not a crash.
+  const lease = createLease(redis, `${prefix}emitter`, `${process.pid}-${randomBytes(4).toString('hex')}`, Math.max(3_000, emitIntervalMs * 6));
+  const emitDeps = { redis, db: deps.db, producer, topic: topics.uniqueUsers, channel: statsChannel(topics), prefix, allowedLatenessSec, partitionIdleMs };
+  const sampled = [topics.courierLocations, topics.orderEvents, topics.userActivity];
+  let running = true;
+  let lastSample = 0;
+  let lastPrune = 0;
+  let wake: (() => void) | undefined;
+  const emitter = (async () => {
+    while (running) {
+      try {
+        if (await lease.hold()) {
+          const emitted = await emitWindows(emitDeps);
+          if (emitted.length > 0) log.debug({ windows: emitted.length }, 'unique-users windows emitted');
+          const now = Date.now();
+          if (now - lastSample >= SAMPLE_EVERY_MS) {
+            lastSample = now;
+            await sampleIngest(admin, deps.db, sampled);
+          }
+          if (now - lastPrune >= PRUNE_EVERY_MS) {
+            lastPrune = now;
+            await pruneIngestSamples(deps.db);
+          }
+        }
+      } catch (err) {
+        log.warn({ err }, 'emitting unique-users windows failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, emitIntervalMs);
+      });
+    }
+  })();
+
+  return {
+    consumer,
+    async stop() {
+      running = false;
+      wake?.();
+      await emitter;
+      await consumer.disconnect();
+      await lease.release();
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}

@@ -83,6 +83,10 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
       void socket.join('ops');
       ack?.({ ok: true });
     });
+    socket.on('stats:join', (ack) => {
+      void socket.join('stats');
+      ack?.({ ok: true });
+    });
     socket.on('order:join', async (request, ack) => {
       const check = verifyToken(String(request?.token ?? ''), deps.secret);
       try {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../http/errors';
+import { toCsv } from './csv';
+import { parseStatsRange } from './stats-range';
+
+const NOW = Date.parse('2026-11-21T10:30:20Z');
+const parse = (query: string) => parseStatsRange(new URLSearchParams(query), NOW);
+const sec = (iso: string) => Date.parse(iso) / 1000;
+
+describe('parseStatsRange', () => {
+  it('defaults to the last hour by minute, aligned down to the grain', () => {
+    expect(parse('')).toEqual({ grain: 'minute', from: sec('2026-11-21T09:30:00Z'), to: sec('2026-11-21T10:30:20Z') });
+    expect(parse('grain=day&from=2026-11-01T05:00:00Z&to=2026-11-03T00:00:00Z')).toEqual({ grain: 'day', from: sec('2026-11-01T00:00:00Z'), to: sec('2026-11-03T00:00:00Z') });
+  });
+
+  it.each([
+    ['grain=week', 'grain: expected minute, hour or day'],
+    ['from=yesterday', 'from: expected an ISO 8601 time'],
+    ['from=2026-11-21T11:00:00Z', 'from: must be before to'],
+    ['from=2026-11-01T00:00:00Z', 'to: a minute view covers at most 2880 minutes'],
+  ])('refuses %s naming the field', (query, message) => {
+    expect(() => parse(query)).toThrow(AppError);
+    expect(() => parse(query)).toThrow(message);
+  });
+});
+
+describe('toCsv', () => {
+  it('quotes what needs quoting and leaves empty cells empty', () => {
+    const csv = toCsv([{ header: 'name', value: (r: { n: string; v?: number }) => r.n }, { header: 'value', value: (r) => r.v }], [{ n: 'a,"b"', v: 1 }, { n: 'c' }]);
+    expect(csv).toBe('name,value\r\n"a,""b""",1\r\nc,\r\n');
+  });
+});

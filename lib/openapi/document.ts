@@ -24,6 +24,12 @@ function inline(node: Json): Json {
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
+const statsRange = [
+  { name: 'grain', in: 'query', required: false, schema: { enum: ['minute', 'hour', 'day'], default: 'minute' } },
+  { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'default: one default span (1 h, 48 h, 30 d) before to' },
+  { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'exclusive; default now' },
+];
+
 export function openApiDocument() {
   const eventSchemas: Record<string, Json> = {};
   for (const spec of Object.values(EVENT_TYPES)) {
@@ -128,6 +134,27 @@ export function openApiDocument() {
           summary: 'Every courier, or those in a viewport, with status and last-seen age',
           parameters: [{ name: 'bbox', in: 'query', required: false, schema: { type: 'string' }, description: 'west,south,east,north in degrees' }],
           responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.') },
+        },
+      },
+      '/api/stats/unique-users': {
+        get: {
+          summary: 'Distinct users per event-time window (exact), and over the range (HyperLogLog, standard error 0.81%)',
+          parameters: statsRange,
+          responses: { '200': { description: '{grain, from, to, points: [{start, uniqueUsers, lateEvents, final, partial?}], distinctUsers}' }, '400': error('grain, from or to malformed, or too many points.') },
+        },
+      },
+      '/api/stats/ingest': {
+        get: {
+          summary: 'Events per second into each event topic, per bucket',
+          parameters: statsRange,
+          responses: { '200': { description: '{grain, from, to, points: [{start, pings, orderEvents, activity}]}' }, '400': error('grain, from or to malformed.') },
+        },
+      },
+      '/api/stats/orders': {
+        get: {
+          summary: 'Orders created in the range by current status; delivery durations of orders delivered in it',
+          parameters: statsRange,
+          responses: { '200': { description: '{byStatus, deliveryMinutes, delivered, p50Min, p90Min, meanMin}' }, '400': error('from or to malformed.') },
         },
       },
       '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },

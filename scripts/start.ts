@@ -59,6 +59,7 @@ try {
   lastmile is up
 
     couriers     ${base}/
+    stats        ${base}/stats   (npm run activity streams user activity into it)
     ingest API   POST ${base}/api/events   (npm run token -- courier <id>)
     order API    GET  ${base}/api/orders/<id>/location?t=<share token>
     API docs     ${base}/openapi.json

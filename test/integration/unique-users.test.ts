@@ -10,6 +10,7 @@ import { exactUniqueUsersPerMinute, activityFrames } from '../../lib/stats/activ
 import { WINDOWS, type WindowName } from '../../lib/stats/classify-activity';
 import { referenceUidTs } from '../../lib/stats/read-uid-ts';
 import { TumblingWindows } from '../../lib/stats/tumbling-windows';
+import { rebuildStats } from '../../lib/stats/rebuild-stats';
 import { applyBatch, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
 import { freePort } from '../../scripts/infra/proc';
 import { createActivityWorker } from '../../workers/activity-worker';
@@ -150,6 +151,21 @@ const applied = async (h: Harness) => {
   return n;
 };
 
+/** Runs a worker until the group's commits reach the end of the topic, and a few emitter ticks after. */
+async function replayToEnd(h: Harness) {
+  const worker = await createActivityWorker(h);
+  try {
+    const end = await h.admin.fetchTopicOffsets(h.topics.userActivity);
+    await eventually(async () => {
+      const [committed] = await h.admin.fetchOffsets({ groupId: `${h.groupPrefix}.activity`, topics: [h.topics.userActivity] });
+      return committed!.partitions.every((p) => p.offset === end.find((e) => e.partition === p.partition)!.high) ? true : undefined;
+    }, 30_000, 'the replay to reach the end');
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    await worker.stop();
+  }
+}
+
 async function harness(name: string) {
   const h = await createHarness(name, STATS_ENV);
   harnesses.push(h);
@@ -174,19 +190,20 @@ describe('unique users', () => {
     // Lose the commits and replay the topic from the start: nothing may count twice.
     const before = await stored(h, frames);
     await h.admin.resetOffsets({ groupId: `${h.groupPrefix}.activity`, topic: h.topics.userActivity, earliest: true });
-    const replay = await createActivityWorker(h);
-    try {
-      const end = await h.admin.fetchTopicOffsets(h.topics.userActivity);
-      await eventually(async () => {
-        const [committed] = await h.admin.fetchOffsets({ groupId: `${h.groupPrefix}.activity`, topics: [h.topics.userActivity] });
-        return committed!.partitions.every((p) => p.offset === end.find((e) => e.partition === p.partition)!.high) ? true : undefined;
-      }, 30_000, 'the replay to reach the end');
-      await new Promise((r) => setTimeout(r, 1000)); // a few emitter ticks
-      expect(await stored(h, frames)).toEqual(before);
-    } finally {
-      await replay.stop();
-    }
+    await replayToEnd(h);
+    expect(await stored(h, frames)).toEqual(before);
+
+    // Lose Redis too (npm run stats:rebuild): the recount gives the same figures.
+    const prefix = statsPrefix(h.topics.userActivity);
+    const live = () => liveFigures(h.redis, prefix, [...before.keys()].map((k) => ({ window: k[0] as WindowName, start: Number(k.slice(2)) })));
+    const liveBefore = await live();
+    const { keysDeleted } = await rebuildStats({ admin: h.admin, redis: h.redis, groupId: `${h.groupPrefix}.activity`, topic: h.topics.userActivity });
+    expect(keysDeleted).toBeGreaterThan(10);
+    await replayToEnd(h);
+    expect(await stored(h, frames)).toEqual(before);
+    expect(await live()).toEqual(liveBefore);
   }, 120_000);
+
 
   it('refuses a batch classified against a partition state that has moved on', async () => {
     const h = await harness('uu-fence');

@@ -129,8 +129,8 @@ export function StatsDashboard({ initial }: { initial: StatsQuery }) {
             <YAxis stroke="#8b98a5" allowDecimals={false} />
             <Tooltip labelFormatter={(s) => label(Number(s), q.grain)} contentStyle={{ background: '#171d24', border: '1px solid #2a333d' }} />
             <Legend />
-            <Line type="monotone" dataKey="uniqueUsers" name="unique users" stroke="#4cc38a" dot={userRows.length <= 120} isAnimationActive={false} />
-            <Line type="monotone" dataKey="lateEvents" name="late events" stroke="#e5a50a" dot={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="uniqueUsers" name="unique users" stroke="#4cc38a" dot={userRows.length <= 120} isAnimationActive={false} />
+            <Line type="linear" dataKey="lateEvents" name="late events" stroke="#e5a50a" dot={false} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
       </ChartCard>
@@ -156,9 +156,9 @@ export function StatsDashboard({ initial }: { initial: StatsQuery }) {
             <YAxis stroke="#8b98a5" />
             <Tooltip labelFormatter={(s) => label(Number(s), q.grain)} contentStyle={{ background: '#171d24', border: '1px solid #2a333d' }} />
             <Legend />
-            <Line type="monotone" dataKey="pings" name="pings" stroke="#4cc38a" dot={false} isAnimationActive={false} />
-            <Line type="monotone" dataKey="orderEvents" name="order events" stroke="#5aa9e6" dot={false} isAnimationActive={false} />
-            <Line type="monotone" dataKey="activity" name="activity" stroke="#e5a50a" dot={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="pings" name="pings" stroke="#4cc38a" dot={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="orderEvents" name="order events" stroke="#5aa9e6" dot={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="activity" name="activity" stroke="#e5a50a" dot={false} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
       </ChartCard>

@@ -183,6 +183,11 @@ describe('unique users', () => {
       await eventually(async () => ((await topicSize(h.admin, h.topics.deadLetters)) === 2 ? true : undefined), 20_000, 'two frames dead-lettered');
       // the windows went to the stats topic too, keyed by window
       expect(await topicSize(h.admin, h.topics.uniqueUsers)).toBeGreaterThan(5);
+      // memory stays bounded: the user sets of closed windows are gone; per partition, only
+      // the minute, hour and day the watermark is still in (or within the lateness of) remain
+      const sets = await h.redis.keys(`${statsPrefix(h.topics.userActivity)}p*:u:*`);
+      expect(sets.length).toBeGreaterThan(0);
+      expect(sets.length).toBeLessThanOrEqual(3 * 4);
     } finally {
       await worker.stop();
     }

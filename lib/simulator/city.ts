@@ -77,7 +77,8 @@ export class City {
   private lastMs: number;
   private orderSeq = 0;
   private eventSeq = 0;
-  private orderDebt = 0;
+  // the first order is placed at once, so a run has a sample order page from the start
+  private orderDebt = 1;
   private activityDebt = 0;
 
   constructor(

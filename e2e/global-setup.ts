@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { hashOpsPassword } from '../lib/auth/ops-credentials';
 import { buildNextIfStale, createTopics, migrate } from '../scripts/app/prepare';
 import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from '../scripts/app/services';
 import { freePort } from '../scripts/infra/proc';
@@ -22,7 +23,18 @@ export default async function globalSetup() {
     const port = await freePort();
     // The specs mint tokens with the same secret (e2e/tokens.ts).
     process.env.E2E_AUTH_SECRET = randomBytes(24).toString('hex');
-    const env = { ...infra, NODE_ENV: 'production', PORT: String(port), KAFKA_PARTITIONS: '3', LOG_LEVEL: 'info', AUTH_SECRET: process.env.E2E_AUTH_SECRET };
+    // The specs sign in as this ops user (e2e/ops-login.ts); the server holds only its hash.
+    process.env.E2E_OPS_USER = 'e2e-ops';
+    process.env.E2E_OPS_PASSWORD = randomBytes(12).toString('base64url');
+    const env = {
+      ...infra,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      KAFKA_PARTITIONS: '3',
+      LOG_LEVEL: 'info',
+      AUTH_SECRET: process.env.E2E_AUTH_SECRET,
+      OPS_USERS: `${process.env.E2E_OPS_USER}:${await hashOpsPassword(process.env.E2E_OPS_PASSWORD)}`,
+    };
     migrate(env);
     await createTopics(env);
     buildNextIfStale((line) => console.log(line));

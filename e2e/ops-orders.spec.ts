@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { signInOps } from './ops-login';
 import { tokenFor } from './tokens';
 
-test('ops find an order by id and see its timeline and the change that was refused', async ({ page, request }) => {
+test('ops find an order by id and see its timeline and the change that was refused', async ({ page, context, request }) => {
   const orderId = `e2e-ops-${Date.now().toString(36)}`;
   const send = async (status: string, t: number) => {
     const res = await request.post('/api/events', {
@@ -14,6 +15,7 @@ test('ops find an order by id and see its timeline and the change that was refus
   await send('confirmed', 1);
   await send('delivered', 2); // illegal: delivered cannot follow confirmed
 
+  await signInOps(context);
   await page.goto('/ops/orders');
   await page.getByLabel('Order id').fill(orderId);
   await page.getByRole('button', { name: 'Find' }).click();

@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { signInOps } from './ops-login';
 import { tokenFor } from './tokens';
 
-test('a ping posted to the ingest API shows up on the couriers page without a reload', async ({ page, request }) => {
+test('a ping posted to the ingest API shows up on the couriers page without a reload', async ({ page, context, request }) => {
+  await signInOps(context);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'lastmile · couriers' })).toBeVisible();
   await expect(page.getByTestId('courier-count')).toBeVisible();
@@ -38,11 +40,12 @@ test('an invalid event is refused with the field named', async ({ request }) => 
   expect(await res.json()).toMatchObject({ error: { code: 'validation_failed', issues: [{ field: '/lat', rule: 'minimum' }] } });
 });
 
-test('the API is described at /openapi.json and the snapshot names a bad viewport', async ({ request }) => {
+test('the API is described at /openapi.json and the snapshot names a bad viewport', async ({ context, request }) => {
   const doc = await request.get('/openapi.json');
   expect(doc.status()).toBe(200);
   expect(await doc.json()).toMatchObject({ openapi: '3.1.0', paths: { '/api/orders/{orderId}/location': {} } });
-  const bad = await request.get('/api/couriers?bbox=1,2,3');
+  await signInOps(context);
+  const bad = await context.request.get('/api/couriers?bbox=1,2,3');
   expect(bad.status()).toBe(400);
   expect(await bad.json()).toMatchObject({ error: { issues: [{ field: 'bbox' }] } });
 });

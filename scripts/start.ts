@@ -55,10 +55,11 @@ try {
     });
   }
 
+  const signIn = config.auth.usingDevOpsUsers ? 'sign in as ops / lastmile' : 'sign in with an OPS_USERS name';
   console.log(`
   lastmile is up
 
-    couriers     ${base}/
+    couriers     ${base}/   (${signIn})
     stats        ${base}/stats   (npm run activity streams user activity into it)
     ingest API   POST ${base}/api/events   (npm run token -- courier <id>)
     order API    GET  ${base}/api/orders/<id>/location?t=<share token>

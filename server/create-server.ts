@@ -4,6 +4,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { authorizeOrderRead } from '../lib/auth/authorize-order-read';
+import type { OpsUsers } from '../lib/auth/ops-credentials';
 import { verifyToken } from '../lib/auth/tokens';
 import { AppError } from '../lib/http/errors';
 import { notificationsSince } from '../lib/orders/notifications-since';
@@ -13,6 +14,7 @@ import type { Log } from '../lib/observability/log';
 import type { Metrics } from '../lib/observability/metrics';
 import { type ReadinessCheck, createOpsHandler } from '../lib/observability/ops-http';
 import type { ClientToServerEvents, ServerToClientEvents } from '../lib/realtime/socket-events';
+import { joinOpsRoom } from './live/join-ops-room';
 import { type IngestDeps, handleIngest } from './routes/ingest';
 import { ORDER_LOCATION_PATH, type OrderLocationDeps, handleOrderLocation } from './routes/order-location';
 
@@ -22,6 +24,8 @@ export interface ServerDeps extends IngestDeps, OrderLocationDeps {
   log: Log;
   metrics: Metrics;
   checks: Record<string, ReadinessCheck>;
+  /** Who may join the ops rooms (their sessions are signed with `secret`). */
+  opsUsers: OpsUsers;
   next?: NextHandler;
 }
 
@@ -78,15 +82,8 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
   const sub = deps.redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(deps.redis, sub));
   io.on('connection', (socket) => {
-    // The ops room is open until ops login lands (issue 7).
-    socket.on('ops:join', (ack) => {
-      void socket.join('ops');
-      ack?.({ ok: true });
-    });
-    socket.on('stats:join', (ack) => {
-      void socket.join('stats');
-      ack?.({ ok: true });
-    });
+    socket.on('ops:join', (ack) => void joinOpsRoom(socket, 'ops', deps, ack));
+    socket.on('stats:join', (ack) => void joinOpsRoom(socket, 'stats', deps, ack));
     socket.on('order:join', async (request, ack) => {
       const check = verifyToken(String(request?.token ?? ''), deps.secret);
       try {

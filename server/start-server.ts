@@ -38,6 +38,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   await Promise.all([producer.connect(), admin.connect()]);
   const topics = topicNames(config.kafka.topicPrefix);
   if (config.auth.usingDevSecret) log.warn('AUTH_SECRET is not set: tokens are signed with the local development secret');
+  if (config.auth.usingDevOpsUsers) log.warn('OPS_USERS is not set: anyone can sign in to the ops pages as ops / lastmile');
 
   const server = createLastmileServer({
     log,
@@ -48,6 +49,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     limiter: new RateLimiter(config.ingest.ratePerCourier, config.ingest.burstPerCourier),
     secret: config.auth.secret,
     shareLinkGraceMs: config.auth.shareLinkGraceMs,
+    opsUsers: config.auth.opsUsers,
     redis,
     db,
     checks: {

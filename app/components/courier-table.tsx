@@ -2,17 +2,14 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { CourierSnapshot } from '@/lib/couriers/list-couriers';
+import { getOpsJson } from './get-ops-json';
 
 interface Snapshot {
   couriers: CourierSnapshot[];
   at: number;
 }
 
-async function fetchCouriers(): Promise<Snapshot> {
-  const res = await fetch('/api/couriers');
-  if (!res.ok) throw new Error(`couriers: HTTP ${res.status}`);
-  return (await res.json()) as Snapshot;
-}
+const fetchCouriers = () => getOpsJson<Snapshot>('/api/couriers');
 
 function age(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

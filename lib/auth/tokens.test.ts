@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, issueToken, verifyToken } from './tokens';
+import { BEARER_KINDS, bearerToken, issueToken, verifyToken } from './tokens';
 
 const SECRET = 'test-secret-0123456789';
 
@@ -21,6 +21,17 @@ describe('tokens', () => {
     }
     for (const junk of ['', 'abc', 'a.b.c', '.sig', 'payload.'])
       expect(verifyToken(junk, SECRET).ok).toBe(false);
+  });
+
+  it('keeps ops sessions and bearer tokens apart', () => {
+    const session = issueToken({ kind: 'ops', id: 'alice' }, 60_000, SECRET);
+    expect(verifyToken(session, SECRET)).toEqual({ ok: false, reason: 'wrong_kind' });
+    expect(verifyToken(session, SECRET, Date.now(), ['ops'])).toMatchObject({ ok: true, claims: { sub: { kind: 'ops', id: 'alice' } } });
+    for (const kind of BEARER_KINDS) {
+      const bearer = issueToken({ kind, id: 'alice' }, 60_000, SECRET);
+      expect(verifyToken(bearer, SECRET, Date.now(), ['ops'])).toEqual({ ok: false, reason: 'wrong_kind' });
+      expect(verifyToken(bearer, SECRET).ok).toBe(true);
+    }
   });
 
   it('reads a bearer header', () => {

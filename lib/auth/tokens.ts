@@ -1,11 +1,14 @@
-// Signed bearer tokens: `<payload>.<signature>`, base64url, HMAC-SHA256 with the server
-// secret. A token names one subject and expires; the server keeps no token table.
+// Signed tokens: `<payload>.<signature>`, base64url, HMAC-SHA256 with the server secret.
+// A token names one subject and expires; the server keeps no token table. Bearer tokens
+// (courier, order, integrator) and ops sessions (a cookie) share the format, so every check
+// says which kinds it accepts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type Subject =
   | { kind: 'courier'; id: string }
   | { kind: 'order'; id: string }
-  | { kind: 'integrator'; id: string };
+  | { kind: 'integrator'; id: string }
+  | { kind: 'ops'; id: string };
 
 export interface TokenClaims {
   sub: Subject;
@@ -13,9 +16,10 @@ export interface TokenClaims {
   exp: number;
 }
 
-export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'wrong_kind' | 'expired' };
 
-const KINDS = new Set(['courier', 'order', 'integrator']);
+/** What `Authorization: Bearer` and share links may carry; an ops session is only a cookie. */
+export const BEARER_KINDS: readonly Subject['kind'][] = ['courier', 'order', 'integrator'];
 
 function sign(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
@@ -26,7 +30,7 @@ export function issueToken(sub: Subject, ttlMs: number, secret: string, now = Da
   return `${payload}.${sign(payload, secret)}`;
 }
 
-export function verifyToken(token: string, secret: string, now = Date.now()): TokenCheck {
+export function verifyToken(token: string, secret: string, now = Date.now(), kinds = BEARER_KINDS): TokenCheck {
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return { ok: false, reason: 'malformed' };
   const payload = token.slice(0, dot);
@@ -40,9 +44,8 @@ export function verifyToken(token: string, secret: string, now = Date.now()): To
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof parsed.k !== 'string' || !KINDS.has(parsed.k) || typeof parsed.i !== 'string' || typeof parsed.e !== 'number') {
-    return { ok: false, reason: 'malformed' };
-  }
+  if (typeof parsed.k !== 'string' || typeof parsed.i !== 'string' || typeof parsed.e !== 'number') return { ok: false, reason: 'malformed' };
+  if (!(kinds as readonly string[]).includes(parsed.k)) return { ok: false, reason: 'wrong_kind' };
   if (parsed.e <= now) return { ok: false, reason: 'expired' };
   return { ok: true, claims: { sub: { kind: parsed.k as Subject['kind'], id: parsed.i }, exp: parsed.e } };
 }

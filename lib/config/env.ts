@@ -63,3 +63,13 @@ export function readSecret(env: Env, name: string, fallback: string): string {
   if (value.length < 16) throw new ConfigError(name, 'expected at least 16 characters');
   return value;
 }
+
+/** A value with a grammar of its own: `parse` throws an Error saying what is wrong with it. */
+export function readParsed<T>(env: Env, name: string, fallback: string, parse: (value: string) => T): T {
+  const value = raw(env, name) ?? fallback;
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+}

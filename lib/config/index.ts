@@ -1,19 +1,23 @@
 // The one place the environment is read. Every variable is documented in .env.example.
-import { ConfigError, type Env, readEnum, readSecret, readHostPorts, readInt, readString, readUrl } from './env';
+import { parseOpsUsers } from '../auth/ops-credentials';
+import { ConfigError, type Env, readEnum, readSecret, readHostPorts, readInt, readParsed, readString, readUrl } from './env';
 
 export { ConfigError };
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Local use only: every deployment sets AUTH_SECRET; the server logs a warning without it. */
 const DEV_SECRET = 'lastmile-local-development-secret';
+/** Local use only, like DEV_SECRET: the server logs a warning when OPS_USERS is not set. */
+const DEV_OPS_USERS = 'ops:lastmile';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env) {
+  const publicUrl = readString(env, 'PUBLIC_URL', '');
   return {
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
-    publicUrl: readString(env, 'PUBLIC_URL', ''),
+    publicUrl,
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     kafka: {
       brokers: readHostPorts(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
@@ -36,6 +40,10 @@ export function loadConfig(env: Env = process.env) {
       courierTokenTtlMs: readInt(env, 'COURIER_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 3650) * HOUR_MS,
       orderTokenTtlMs: readInt(env, 'ORDER_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 3650) * HOUR_MS,
       shareLinkGraceMs: readInt(env, 'ORDER_LINK_GRACE_MINUTES', 24 * 60, 0, 60 * 24 * 365) * 60_000,
+      opsUsers: readParsed(env, 'OPS_USERS', DEV_OPS_USERS, parseOpsUsers),
+      usingDevOpsUsers: !env.OPS_USERS?.trim(),
+      opsSessionMs: readInt(env, 'OPS_SESSION_HOURS', 12, 1, 24 * 30) * HOUR_MS,
+      opsCookieSecure: publicUrl.startsWith('https://'),
     },
     couriers: {
       staleAfterMs: readInt(env, 'COURIER_STALE_AFTER_SECONDS', 60, 1, 86_400) * 1000,

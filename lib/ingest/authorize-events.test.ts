@@ -4,7 +4,7 @@ import type { ValidEvent } from '../events/validate';
 import { AppError } from '../http/errors';
 import { authorizeEvents } from './authorize-events';
 
-const claims = (kind: 'courier' | 'order' | 'integrator', id: string): TokenClaims => ({ sub: { kind, id }, exp: Infinity });
+const claims = (kind: TokenClaims['sub']['kind'], id: string): TokenClaims => ({ sub: { kind, id }, exp: Infinity });
 const ping = (courierId: string): ValidEvent => ({ type: 'courier.location', version: 1, schemaId: 'courier-location.v1', event: { courierId } });
 const status = (courierId?: string): ValidEvent => ({ type: 'order.event', version: 1, schemaId: 'order-event.v1', event: courierId ? { courierId } : {} });
 
@@ -31,6 +31,10 @@ describe('authorizeEvents', () => {
 
   it('refuses any write with an order share token', () => {
     expect(statusOf(() => authorizeEvents(claims('order', 'o1'), [status()], false))).toBe(403);
+  });
+
+  it('refuses an ops session even for a courier of the same name', () => {
+    expect(statusOf(() => authorizeEvents(claims('ops', 'c1'), [ping('c1')], false))).toBe(403);
   });
 
   it('lets an integrator send anything', () => {

@@ -8,6 +8,7 @@ export function authorizeEvents(claims: TokenClaims, events: ValidEvent[], batch
   const { sub } = claims;
   if (sub.kind === 'integrator') return;
   if (sub.kind === 'order') throw new AppError('forbidden', 'an order share token is read-only');
+  if (sub.kind !== 'courier') throw new AppError('forbidden', `a ${sub.kind} token cannot send events`);
   events.forEach(({ type, event }, i) => {
     const where = batch ? `event ${i}: ` : '';
     const issue = (field: string) => ({ ...(batch ? { index: i } : {}), field, rule: 'authorization', message: `${field.slice(1)} must be your own courier id` });

@@ -8,6 +8,7 @@ describe('OpenAPI document', () => {
   it('describes the hot endpoints with their error answers', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/events', '/api/orders/{orderId}/location', '/api/couriers']));
     expect(Object.keys(doc.paths['/api/events'].post.responses)).toEqual(['202', '400', '401', '403', '413', '415', '429', '503']);
+    expect(doc.paths['/api/couriers'].get.security).toEqual([{ opsSession: [] }]);
   });
 
   it('inlines every schema reference, so its event schemas compile on their own', () => {

@@ -22,6 +22,12 @@ function inline(node: Json): Json {
   return out;
 }
 
+const loginBody = {
+  type: 'object',
+  required: ['name', 'password'],
+  properties: { name: { type: 'string' }, password: { type: 'string' }, next: { type: 'string', description: 'A form: the page to go to after.' } },
+};
+
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 const statsRange = [
@@ -45,6 +51,7 @@ export function openApiDocument() {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A courier token, an integrator key or an order share token (npm run token).' },
         shareToken: { type: 'apiKey', in: 'query', name: 't', description: "An order's share token, as in the tracking link." },
+        opsSession: { type: 'apiKey', in: 'cookie', name: 'lastmile_ops', description: 'An ops session, set by POST /api/auth/login.' },
       },
       schemas: {
         ...eventSchemas,
@@ -132,8 +139,9 @@ export function openApiDocument() {
       '/api/couriers': {
         get: {
           summary: 'Every courier, or those in a viewport, with status and last-seen age',
+          security: [{ opsSession: [] }],
           parameters: [{ name: 'bbox', in: 'query', required: false, schema: { type: 'string' }, description: 'west,south,east,north in degrees' }],
-          responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.') },
+          responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.'), '401': error('No ops session: sign in first.') },
         },
       },
       '/api/stats/unique-users': {
@@ -156,6 +164,25 @@ export function openApiDocument() {
           parameters: statsRange,
           responses: { '200': { description: '{byStatus, deliveryMinutes, delivered, p50Min, p90Min, meanMin}' }, '400': error('from or to malformed.') },
         },
+      },
+      '/api/auth/login': {
+        post: {
+          summary: 'Sign an ops user in: sets the lastmile_ops session cookie',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: loginBody }, 'application/x-www-form-urlencoded': { schema: loginBody } },
+          },
+          responses: {
+            '200': { description: 'Signed in (JSON): the user and when the session ends.' },
+            '303': { description: 'A form: signed in and sent to `next`, a path on this site; or back to /login saying why not.' },
+            '400': error('name or password missing or too long.'),
+            '401': error('Wrong name or password.'),
+            '429': error('Five failed sign-ins for this name within a minute; see Retry-After.'),
+          },
+        },
+      },
+      '/api/auth/logout': {
+        post: { summary: 'End the ops session in this browser', responses: { '303': { description: 'The cookie is cleared; on to /login.' } } },
       },
       '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Kafka, Redis and Postgres reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready, with the failing check' } } } },

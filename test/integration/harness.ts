@@ -5,8 +5,9 @@ import { inject } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/socket-events';
+import { OPS_SESSION_COOKIE, issueOpsSession } from '../../lib/auth/ops-session';
 import { type Subject, issueToken } from '../../lib/auth/tokens';
-import { loadConfig } from '../../lib/config';
+import { type Config, loadConfig } from '../../lib/config';
 import { createDb } from '../../lib/db/client';
 import { createKafka } from '../../lib/kafka/client';
 import { ensureTopics, topicNames } from '../../lib/kafka/topics';
@@ -15,9 +16,13 @@ import { createMetrics } from '../../lib/observability/metrics';
 import { createRedis } from '../../lib/redis/client';
 
 export const TEST_SECRET = 'integration-test-secret-0123';
+export const TEST_OPS_USER = { name: 'ops-test', password: 'integration-ops-password' };
 
 /** A token signed with the tests' secret. */
 export const tokenFor = (kind: Subject['kind'], id: string, ttlMs = 60 * 60_000) => issueToken({ kind, id } as Subject, ttlMs, TEST_SECRET);
+
+/** A `Cookie` header with an ops session of a user in `config`'s OPS_USERS. */
+export const opsCookie = (config: Config, user = TEST_OPS_USER.name) => `${OPS_SESSION_COOKIE}=${issueOpsSession(user, config.auth)}`;
 
 export async function createHarness(name: string, overrides: Record<string, string> = {}) {
   const infra = inject('infra');
@@ -30,6 +35,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     HOST: '127.0.0.1',
     PORT: '0',
     AUTH_SECRET: TEST_SECRET,
+    OPS_USERS: `${TEST_OPS_USER.name}:${TEST_OPS_USER.password}`,
     WORKER_GROUP_PREFIX: `${prefix}group`,
   };
   Object.assign(env, overrides);
@@ -88,10 +94,10 @@ export async function topicSize(admin: Admin, topic: string): Promise<number> {
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A connected socket.io client; `closeSockets` disconnects every one opened. */
+/** A connected socket.io client, with `cookie` in its handshake; `closeSockets` disconnects every one opened. */
 const openSockets: TestSocket[] = [];
-export function connectSocket(url: string): Promise<TestSocket> {
-  const socket: TestSocket = connect(url, { transports: ['websocket'], forceNew: true });
+export function connectSocket(url: string, cookie?: string): Promise<TestSocket> {
+  const socket: TestSocket = connect(url, { transports: ['websocket'], forceNew: true, extraHeaders: cookie ? { cookie } : {} });
   openSockets.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));

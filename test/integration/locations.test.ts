@@ -10,7 +10,7 @@ import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { type RunningServer, startServer } from '../../server/start-server';
 import { createLocationWorker } from '../../workers/location-worker';
-import { type Harness, closeSockets, connectSocket, createHarness, eventually, tokenFor, topicSize } from './harness';
+import { type Harness, closeSockets, connectSocket, createHarness, eventually, opsCookie, tokenFor, topicSize } from './harness';
 
 let h: Harness;
 let serverA: RunningServer;
@@ -172,7 +172,7 @@ describe('live fan-out', () => {
   const client = connectSocket;
 
   it('pushes a ping accepted by one server to clients of the other', async () => {
-    const ops = await client(serverB.url);
+    const ops = await client(serverB.url, opsCookie(h.config));
     const customer = await client(serverB.url);
     expect(await ops.emitWithAck('ops:join')).toEqual({ ok: true });
     expect(await customer.emitWithAck('order:join', { orderId: order(11), token: tokenFor('order', order(11)) })).toEqual({ ok: true });

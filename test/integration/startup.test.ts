@@ -14,6 +14,7 @@ describe('start-up configuration', () => {
   it.each([
     ['server/index.ts', [], { PORT: 'eighty' }, /server: configuration error: PORT: expected a whole number, got "eighty"/],
     ['server/index.ts', [], { REDIS_URL: 'http://cache' }, /REDIS_URL: expected a redis: or rediss: URL/],
+    ['server/index.ts', [], { OPS_USERS: 'ana:pw,hunter2' }, /server: configuration error: OPS_USERS: entry 2: expected name:password$/m],
     ['workers/index.ts', ['location'], { KAFKA_BROKERS: 'kafka' }, /worker location: configuration error: KAFKA_BROKERS: expected host:port/],
   ])('%s with %o exits naming the variable', (script, args, env, message) => {
     const result = start(script, args, env);

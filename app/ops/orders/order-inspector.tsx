@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { getOpsJson } from '../../components/get-ops-json';
 
 interface Step {
   eventId: string;
@@ -16,13 +17,6 @@ interface Inspection {
   history: Step[];
   received: Step[];
   anomalies: Step[];
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  const body = (await res.json()) as T & { error?: { message: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  return body;
 }
 
 const at = (iso: string) => new Date(iso).toLocaleString();
@@ -56,7 +50,7 @@ export function OrderInspector() {
   const [orderId, setOrderId] = useState('');
   const inspection = useQuery({
     queryKey: ['ops-order', orderId],
-    queryFn: () => getJson<Inspection>(`/api/ops/orders/${encodeURIComponent(orderId)}`),
+    queryFn: () => getOpsJson<Inspection>(`/api/ops/orders/${encodeURIComponent(orderId)}`),
     enabled: orderId !== '',
     retry: false,
     refetchInterval: 3000, // the order may still be moving
@@ -64,7 +58,7 @@ export function OrderInspector() {
   });
   const recent = useQuery({
     queryKey: ['ops-anomalies'],
-    queryFn: () => getJson<{ anomalies: (Step & { orderId: string })[] }>('/api/ops/anomalies'),
+    queryFn: () => getOpsJson<{ anomalies: (Step & { orderId: string })[] }>('/api/ops/anomalies'),
     refetchInterval: 5000,
   });
   const submit = (e: FormEvent) => {

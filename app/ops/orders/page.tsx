@@ -1,13 +1,19 @@
+import { requireOpsPage } from '@/lib/auth/require-ops';
+import { OpsHeader } from '../../components/ops-header';
 import { OrderInspector } from './order-inspector';
 
 export const metadata = { title: 'Orders · lastmile ops' };
 
-export default function OpsOrdersPage() {
+export default async function OpsOrdersPage() {
+  const { user } = await requireOpsPage('/ops/orders');
   return (
-    <main>
-      <h1>Orders</h1>
-      <p className="muted">Find an order by id: its timeline, every event received, and what was refused.</p>
-      <OrderInspector />
-    </main>
+    <>
+      <OpsHeader user={user} />
+      <main>
+        <h1>Orders</h1>
+        <p className="muted">Find an order by id: its timeline, every event received, and what was refused.</p>
+        <OrderInspector />
+      </main>
+    </>
   );
 }

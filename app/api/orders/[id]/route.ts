@@ -5,7 +5,8 @@ import { authorizeOrderRead } from '@/lib/auth/authorize-order-read';
 import { bearerToken } from '@/lib/auth/tokens';
 import { sharedConfig } from '@/lib/config';
 import { sharedDb } from '@/lib/db/shared';
-import { AppError, toErrorResponse } from '@/lib/http/errors';
+import { AppError } from '@/lib/http/errors';
+import { errorResponse } from '@/lib/http/next-http';
 import { readOrder } from '@/lib/orders/read-order';
 import { assertShareLinkOpen } from '@/lib/orders/share-link';
 import { sharedRedis } from '@/lib/redis/shared';
@@ -24,8 +25,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     if (!order) throw new AppError('not_found', `no order ${id}`);
     return NextResponse.json(order, { headers: { 'cache-control': 'private, no-store' } });
   } catch (err) {
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500) console.error(err);
-    return NextResponse.json(body, { status });
+    return errorResponse(err);
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type APIRequestContext, expect, test } from '@playwright/test';
+import { signInOps } from './ops-login';
 import { tokenFor } from './tokens';
 
 // Six minutes of activity, an hour ago, sent through the ingest API a minute at a time:
@@ -21,6 +22,7 @@ async function sendMinute(request: APIRequestContext, k: number) {
 }
 
 test('the per-minute chart fills in as the stream runs, and its CSV matches what it shows', async ({ page, request }) => {
+  await signInOps(page.context());
   const from = new Date(M0 * 1000).toISOString();
   const to = new Date((M0 + 10 * 60) * 1000).toISOString();
   await page.goto(`/stats?grain=minute&from=${from}&to=${to}`);
@@ -50,15 +52,22 @@ test('the per-minute chart fills in as the stream runs, and its CSV matches what
   expect(csv.slice(1).map((line) => line.split(','))).toEqual(rows);
 
   // the same minutes through the API the page reads
-  const api = await (await request.get(`/api/stats/unique-users?grain=minute&from=${from}&to=${to}`)).json();
+  const api = await (await page.request.get(`/api/stats/unique-users?grain=minute&from=${from}&to=${to}`)).json();
   expect(api.points.map((p: { uniqueUsers: number }) => p.uniqueUsers)).toEqual(Array.from({ length: MINUTES - 1 }, (_, k) => usersIn(k)));
   // distinct users over the range (HyperLogLog, ±0.81%): every user of the stream is distinct
   const total = Array.from({ length: MINUTES }, (_, k) => usersIn(k)).reduce((a, b) => a + b, 0);
   expect(Math.abs(api.distinctUsers.value - total)).toBeLessThanOrEqual(Math.ceil(total * 0.03));
 });
 
-test('a bad range is refused naming the field', async ({ request }) => {
-  const res = await request.get('/api/stats/unique-users?grain=week');
+test('the stats page and its API need an ops login', async ({ page }) => {
+  await page.goto('/stats?range=24h');
+  await expect(page).toHaveURL(/\/login\?next=%2Fstats/);
+  expect((await page.request.get('/api/stats/unique-users')).status()).toBe(401);
+});
+
+test('a bad range is refused naming the field', async ({ page }) => {
+  await signInOps(page.context());
+  const res = await page.request.get('/api/stats/unique-users?grain=week');
   expect(res.status()).toBe(400);
   expect((await res.json()).error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('grain'), issues: [{ field: '/grain' }] });
 });

@@ -5,6 +5,7 @@ export function OpsHeader({ user }: { user: string }) {
       <nav>
         <a href="/">Couriers</a>
         <a href="/ops/orders">Orders</a>
+        <a href="/stats">Stats</a>
       </nav>
       <span className="muted" data-testid="ops-user">
         {user}

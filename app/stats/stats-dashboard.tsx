@@ -10,6 +10,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@/lib/realtime/
 import type { IngestPoint, UniqueUsersPoint } from '@/lib/stats/read-stats';
 import type { Grain } from '@/lib/stats/stats-range';
 import type { WindowFigures } from '@/lib/stats/window-store';
+import { getOpsJson } from '../components/get-ops-json';
 import { ChartCard } from './chart-card';
 import { PRESETS, type Preset, type StatsQuery, resolveRange, toSearch } from './stats-query';
 
@@ -27,13 +28,9 @@ type Orders = {
 const WINDOW_OF: Record<Grain, WindowFigures['window']> = { minute: 'm', hour: 'h', day: 'd' };
 const GRAIN_SEC: Record<Grain, number> = { minute: 60, hour: 3600, day: 86_400 };
 
-async function getJson<T>(path: string, q: StatsQuery): Promise<T> {
+function getJson<T>(path: string, q: StatsQuery): Promise<T> {
   const { from, to } = resolveRange(q);
-  const params = new URLSearchParams({ grain: q.grain, from, to });
-  const res = await fetch(`${path}?${params.toString()}`, { cache: 'no-store' });
-  const body = (await res.json()) as T & { error?: { message?: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  return body;
+  return getOpsJson<T>(`${path}?${new URLSearchParams({ grain: q.grain, from, to }).toString()}`);
 }
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString();

@@ -108,7 +108,7 @@ describe('POST /api/auth/login', () => {
 });
 
 describe('ops pages and APIs', () => {
-  it.each(['/api/couriers', '/api/couriers?bbox=1,2,3', '/api/ops/anomalies', '/api/ops/orders/o-1'])('%s answers 401 without a session', async (path) => {
+  it.each(['/api/couriers', '/api/couriers?bbox=1,2,3', '/api/ops/anomalies', '/api/ops/orders/o-1', '/api/stats/unique-users', '/api/stats/ingest', '/api/stats/orders'])('%s answers 401 without a session', async (path) => {
     const res = await get(path);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.stringContaining('sign in') } });
@@ -119,11 +119,13 @@ describe('ops pages and APIs', () => {
     expect((await get('/api/couriers', cookie)).status).toBe(200);
     expect((await get('/api/ops/anomalies', cookie)).status).toBe(200);
     expect(await (await get('/api/ops/orders/no-such-order', cookie)).json()).toMatchObject({ error: { code: 'not_found' } });
+    for (const path of ['/api/stats/unique-users', '/api/stats/ingest', '/api/stats/orders']) expect((await get(path, cookie)).status, path).toBe(200);
   });
 
   it.each([
     ['/', '/login?next=%2F'],
     ['/ops/orders', '/login?next=%2Fops%2Forders'],
+    ['/stats?range=6h', '/login?next=%2Fstats%3Fgrain%3Dminute%26range%3D6h'],
   ])('sends %s to the login page without a session, and shows it with one', async (path, loginUrl) => {
     const away = await get(path);
     expect([303, 307]).toContain(away.status);
@@ -186,6 +188,10 @@ describe('the ops room on the socket', () => {
     expect(await stranger.emitWithAck('ops:join')).toEqual({ ok: false, error: 'ops login required' });
     expect(await forged.emitWithAck('ops:join')).toEqual({ ok: false, error: 'ops login required' });
     expect(await ops.emitWithAck('ops:join')).toEqual({ ok: true });
+    // the stats room the same way
+    expect(await stranger.emitWithAck('stats:join')).toEqual({ ok: false, error: 'ops login required' });
+    expect(await forged.emitWithAck('stats:join')).toEqual({ ok: false, error: 'ops login required' });
+    expect(await ops.emitWithAck('stats:join')).toEqual({ ok: true });
 
     const seen = { stranger: 0, forged: 0 };
     stranger.on('positions:frame', () => seen.stranger++);

@@ -13,6 +13,8 @@
 // are counted apart, not as latencies. This process also listens on the Redis channel the
 // worker announces positions on, which splits the latency into its two stages.
 import { io as connect, type Socket } from 'socket.io-client';
+import { OPS_SESSION_COOKIE, issueOpsSession } from '../lib/auth/ops-session';
+import { loadConfig } from '../lib/config';
 import { positionsChannel } from '../lib/realtime/channels';
 import type { ClientToServerEvents, CourierPosition, ServerToClientEvents } from '../lib/realtime/socket-events';
 import type { WorkerStats } from './child';
@@ -48,7 +50,11 @@ await withStack('fresh', { POSITIONS_FRAME_MS: String(opts['frame-ms']) }, async
   let frames = new Map<string, number>();
   let announced = new Map<string, number>();
   let frameTimes: number[] = [];
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  // the ops room needs an ops session: the first ops user the server's config knows
+  const auth = loadConfig(stack.env).auth;
+  const opsUser = [...auth.opsUsers.keys()][0]!;
+  const cookie = `${OPS_SESSION_COOKIE}=${issueOpsSession(opsUser, auth)}`;
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie } });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

@@ -1,5 +1,9 @@
-// `npm start`: local services, migrations, topics, the workers and the server; prints the
-// URLs; Ctrl-C stops everything it started.
+// `npm start [-- --couriers N | --no-simulate]`: local services, migrations, topics, the
+// workers, the server and a simulated city; prints the URLs; Ctrl-C stops everything it
+// started.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { issueToken } from '../lib/auth/tokens';
 import { loadConfig } from '../lib/config';
 import { freePort } from './infra/proc';
 import { type ServiceName, downInfra, upInfra } from './infra/stack';
@@ -7,6 +11,11 @@ import { buildNextIfStale, createTopics, migrate } from './app/prepare';
 import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from './app/services';
 
 const log = (line: string) => console.log(`[lastmile] ${line}`);
+const { values: args } = parseArgs({ options: { couriers: { type: 'string', default: '500' }, 'no-simulate': { type: 'boolean', default: false } } });
+if (!/^[1-9][0-9]{0,5}$/.test(args.couriers)) {
+  console.error(`--couriers: expected a whole number from 1, got "${args.couriers}"`);
+  process.exit(2);
+}
 const services: Service[] = [];
 let startedInfra: ServiceName[] = [];
 let stopping = false;
@@ -55,19 +64,26 @@ try {
     });
   }
 
+  // The city goes last: a simulator that stops is reported, and the rest keeps running.
+  const runId = `sim${randomBytes(2).toString('hex')}`;
+  if (!args['no-simulate']) {
+    const simulator = startService('simulator', 'scripts/simulate.ts', ['--couriers', args.couriers, '--run-id', runId, '--url', base], env);
+    services.push(simulator);
+    simulator.child.once('exit', (code) => {
+      if (!stopping) log(`the simulator exited (code ${code}); everything else keeps running`);
+    });
+  }
+  const sampleOrder = `${base}/orders/${runId}-o1?t=${issueToken({ kind: 'order', id: `${runId}-o1` }, config.auth.orderTokenTtlMs, config.auth.secret)}`;
   const signIn = config.auth.usingDevOpsUsers ? 'sign in as ops / lastmile' : 'sign in with an OPS_USERS name';
-  console.log(`
-  lastmile is up
-
-    couriers     ${base}/   (${signIn})
-    stats        ${base}/stats   (npm run activity streams user activity into it)
-    ingest API   POST ${base}/api/events   (npm run token -- courier <id>)
-    order API    GET  ${base}/api/orders/<id>/location?t=<share token>
-    API docs     ${base}/openapi.json
-    health       ${base}/healthz · ${base}/readyz · ${base}/metrics
-
-  Ctrl-C stops everything npm start started.
-`);
+  const lines = [
+    `map          ${base}/   (${signIn})`,
+    ...(args['no-simulate'] ? [] : [`order page   ${sampleOrder}   (a sample customer, simulated)`]),
+    `stats        ${base}/stats`,
+    `API docs     ${base}/openapi.json   (POST /api/events; npm run token -- courier <id>)`,
+    `health       ${base}/healthz · ${base}/readyz · ${base}/metrics`,
+  ];
+  const city = args['no-simulate'] ? 'no simulation (--no-simulate)' : `a simulated São Paulo: ${args.couriers} couriers, orders and customers (npm start -- --couriers N)`;
+  console.log(`\n  lastmile is up, with ${city}\n\n${lines.map((l) => `    ${l}`).join('\n')}\n\n  Ctrl-C stops everything npm start started.\n`);
 } catch (err) {
   console.error(`[lastmile] start failed: ${(err as Error).message}`);
   await stop(1);

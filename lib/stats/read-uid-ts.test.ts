@@ -90,6 +90,23 @@ describe('readUidTs', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => void agrees(b)), { numRuns: 2000 });
   });
 
+  it('agrees with JSON.parse on long strings at any alignment, with any byte changed (the word-at-a-time scan)', () => {
+    const unit = fc.oneof({ arbitrary: fc.constant('x'), weight: 40 }, fc.constantFrom('"', '\\', '\n', '\u0001', '\u001f', ' ', '~', '\u007f', 'é', '😀'));
+    const long = fc.string({ unit, minLength: 16, maxLength: 160 });
+    const framed = fc.tuple(long, long, fc.nat(7), fc.nat(170), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([pad, note, offset, at, byte, change]) => {
+      const bytes = enc(JSON.stringify({ pad, uid: note.slice(0, 20), ts: 1_700_000_000, note }));
+      if (change) bytes[at % bytes.length] = byte; // mostly inside the pad, which starts at byte 8
+      const host = new Uint8Array(bytes.length + 8);
+      host.set(bytes, offset);
+      return host.subarray(offset, offset + bytes.length);
+    });
+    fc.assert(fc.property(framed, (b) => void agrees(b)), { numRuns: 5000 });
+  });
+
+  it('reads a huge ts, string or number, without throwing', () => {
+    for (const ts of [`"${'1'.repeat(200_000)}"`, '1'.repeat(200_000)]) expect(agrees(enc(`{"uid":"a","ts":${ts}}`))).toBe('fast');
+  });
+
   it('gives up on very deep nesting rather than recursing without bound', () => {
     const deep = `{"uid":"a","ts":1,"x":${'['.repeat(100)}${']'.repeat(100)}}`;
     expect(readUidTs(enc(deep))).toBe(UNSURE);

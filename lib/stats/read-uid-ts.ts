@@ -3,6 +3,10 @@
 // skips every other value, and decodes only the two it needs (a key or value with escapes
 // is decoded on its own). Past a nesting depth it says UNSURE and the caller parses.
 // Equal to `referenceUidTs` on every input (property-tested).
+//
+// Most of a frame's bytes are inside strings, so strings are scanned four bytes at a time
+// (a word test for a quote, a backslash or a control byte), and a byte at a time only
+// around those.
 
 export interface UidTs {
   uid: string;
@@ -46,11 +50,71 @@ const OPEN_OBJ = 123, CLOSE_OBJ = 125, OPEN_ARR = 91, CLOSE_ARR = 93;
 const isDigit = (b: number) => b >= 48 && b <= 57;
 const isHex = (b: number) => isDigit(b) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102);
 
+// Word tests (exact for "some byte of the word is…", whatever the byte order):
+// a byte below 0x20, and a zero byte (after an XOR with the byte looked for).
+const ONES = 0x01010101, HIGHS = 0x80808080 | 0;
+const QUOTES = 0x22222222, BACKSLASHES = 0x5c5c5c5c, SPACES = 0x20202020;
+/** Strings shorter than this are scanned a byte at a time. */
+const WORDS_FROM = 16;
+
+/** Whether a word (as int32) has a quote, a backslash or a control byte. */
+const special = (w: number) => {
+  const q = w ^ QUOTES;
+  const s = w ^ BACKSLASHES;
+  return (((w - SPACES) & ~w) | ((q - ONES) & ~q) | ((s - ONES) & ~s)) & HIGHS;
+};
+
+/** Word views of whole buffers, one per buffer: a fetch's frames share its buffer. */
+const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+  let words = wordViews.get(buffer);
+  if (!words) wordViews.set(buffer, (words = new Uint32Array(buffer, 0, Math.floor(buffer.byteLength / 4))));
+  return words;
+}
+
 class Scanner {
+  b: Uint8Array = new Uint8Array(0);
   pos = 0;
   /** Whether the last string scanned had an escape. */
   escaped = false;
-  constructor(private readonly b: Uint8Array) {}
+  /** The 4-byte words of b's buffer, looked up when a long string first needs them. */
+  private words?: Uint32Array;
+
+  /** Scans another frame (one scanner serves every frame: nothing here is re-entered). */
+  reset(b: Uint8Array): this {
+    this.b = b;
+    this.pos = 0;
+    this.escaped = false;
+    this.words = undefined;
+    return this;
+  }
+
+  /** The first index from p on whose byte is a quote, a backslash or below 0x20; b.length if none. */
+  private plain(p: number): number {
+    const b = this.b;
+    const n = b.length;
+    const short = Math.min(n, p + WORDS_FROM);
+    for (; p < short; p++) {
+      const c = b[p]!;
+      if (c <= BACKSLASH && (c === QUOTE || c === BACKSLASH || c < 0x20)) return p;
+    }
+    if (p >= n) return n;
+    const words = (this.words ??= wordsOf(b.buffer));
+    const base = b.byteOffset;
+    // bytes up to a word boundary, the words wholly inside the frame, then the bytes after them
+    let i = Math.ceil((base + p) / 4);
+    const end = Math.floor((base + n) / 4);
+    for (const to = Math.min(n, 4 * i - base); p < to; p++) {
+      const c = b[p]!;
+      if (c <= BACKSLASH && (c === QUOTE || c === BACKSLASH || c < 0x20)) return p;
+    }
+    while (i < end && special(words[i]! | 0) === 0) i++;
+    for (p = Math.max(p, 4 * i - base); p < n; p++) {
+      const c = b[p]!;
+      if (c <= BACKSLASH && (c === QUOTE || c === BACKSLASH || c < 0x20)) return p;
+    }
+    return n;
+  }
 
   ws(): void {
     const b = this.b;
@@ -70,22 +134,21 @@ class Scanner {
     this.expect(QUOTE);
     const start = this.pos;
     this.escaped = false;
-    for (let p = start; p < b.length; p++) {
+    for (let p = this.plain(start); p < b.length; p = this.plain(p + 1)) {
       const c = b[p]!;
       if (c === QUOTE) {
         this.pos = p + 1;
         return start;
       }
       if (c < 0x20) throw INVALID;
-      if (c === BACKSLASH) {
-        this.escaped = true;
-        const e = b[++p];
-        if (e === 117 /* u */) {
-          if (!(isHex(b[p + 1] ?? 0) && isHex(b[p + 2] ?? 0) && isHex(b[p + 3] ?? 0) && isHex(b[p + 4] ?? 0))) throw INVALID;
-          p += 4;
-        } else if (e !== QUOTE && e !== BACKSLASH && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) {
-          throw INVALID;
-        }
+      // a backslash
+      this.escaped = true;
+      const e = b[++p];
+      if (e === 117 /* u */) {
+        if (!(isHex(b[p + 1] ?? 0) && isHex(b[p + 2] ?? 0) && isHex(b[p + 3] ?? 0) && isHex(b[p + 4] ?? 0))) throw INVALID;
+        p += 4;
+      } else if (e !== QUOTE && e !== BACKSLASH && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) {
+        throw INVALID;
       }
     }
     throw INVALID;
@@ -163,11 +226,36 @@ const literal = (b: Uint8Array, start: number, end: number) => JSON.parse(decode
 
 /** Bytes to text the way the reference reads a frame. */
 export const decodeFrame = (bytes: Uint8Array) => decoder.decode(bytes);
-const latin1 = (b: Uint8Array, start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
+/** Bytes as Latin-1 text, for short runs (cheaper than a decoder call or a spread). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let p = start; p < end; p++) text += String.fromCharCode(b[p]!);
+  return text;
+}
+
+/** A string's bytes (no escapes) as text: ASCII directly, anything else by the decoder. */
+function utf8(b: Uint8Array, start: number, end: number): string {
+  for (let p = start; p < end; p++) if (b[p]! >= 0x80) return decoder.decode(b.subarray(start, end));
+  return latin1(b, start, end);
+}
+
+/** A JSON number already checked by the scanner: plain integers (exact below 2^53) directly. */
+function numberAt(b: Uint8Array, start: number, end: number): number {
+  if (end - start > 15) return Number(latin1(b, start, end));
+  let value = 0;
+  for (let p = start; p < end; p++) {
+    const digit = b[p]! - 48;
+    if (digit < 0 || digit > 9) return Number(latin1(b, start, end)); // a sign, a fraction or an exponent
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const scanner = new Scanner();
 
 /** The frame's uid and ts; null when the frame is invalid; UNSURE when JSON.parse must decide. */
 export function readUidTs(bytes: Uint8Array): UidTs | null | typeof UNSURE {
-  const s = new Scanner(bytes);
+  const s = scanner.reset(bytes);
   let uid: unknown;
   let ts: unknown;
   try {
@@ -200,9 +288,9 @@ export function readUidTs(bytes: Uint8Array): UidTs | null | typeof UNSURE {
           const first = bytes[valueStart];
           if (first === QUOTE) {
             if (s.escaped) value = literal(bytes, valueStart, s.pos);
-            else value = key === 'uid' ? decoder.decode(bytes.subarray(valueStart + 1, s.pos - 1)) : latin1(bytes, valueStart + 1, s.pos - 1);
+            else value = key === 'uid' ? utf8(bytes, valueStart + 1, s.pos - 1) : latin1(bytes, valueStart + 1, s.pos - 1);
           } else if (first === 45 || isDigit(first ?? 0)) {
-            value = Number(latin1(bytes, valueStart, s.pos));
+            value = numberAt(bytes, valueStart, s.pos);
           } else value = null; // true, false, null, object, array: not a uid or ts
           if (key === 'uid') uid = value;
           else ts = value;

@@ -2,8 +2,10 @@
 // stack's environment. Roles:
 //   server      startServer(loadConfig(env)) — the real server, no Next
 //   worker      createLocationWorker(...) — the real location worker, wired as workers/index.ts
+//   activity-worker  the real activity worker, wired as workers/index.ts, started on "start"
 //   redis-http  bare node:http + ioredis HGET of order:loc:<id> (order-location baseline)
-//   load        load generators (bench/load.ts), driven by messages
+//   load        load generators (bench/load.ts) and the raw consumer (bench/raw-consume.ts),
+//               driven by messages
 // Talks to its parent over IPC: {ready} once up, then {id, cmd, args} → {id, ok, result}.
 // Stops on "stop", and when the parent goes away.
 import { createServer } from 'node:http';
@@ -11,13 +13,15 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../lib/config';
 import { orderLocationKey } from '../lib/couriers/keys';
 import { createLog } from '../lib/observability/log';
+import type { Metrics } from '../lib/observability/metrics';
 import { createRedis } from '../lib/redis/client';
 import { ORDER_LOCATION_PATH } from '../server/routes/order-location';
 import { startServer } from '../server/start-server';
 import { startWorker } from '../workers/start-worker';
 import { type HttpLoadArgs, type KafkaLoadArgs, type PacedArgs, httpLoad, kafkaLoad, pacedLoad } from './load';
+import { type RawConsumeArgs, rawConsume } from './raw-consume';
 
-export type Role = 'server' | 'worker' | 'redis-http' | 'load';
+export type Role = 'server' | 'worker' | 'activity-worker' | 'redis-http' | 'load';
 export interface ChildRequest {
   id: number;
   cmd: string;
@@ -52,6 +56,18 @@ const send = (message: unknown) =>
 let stop: () => Promise<void> = async () => undefined;
 const commands: Record<string, (args: unknown) => Promise<unknown>> = {};
 
+/** A worker's own counters: batches applied, time inside them, messages processed. */
+async function workerStats(metrics: Metrics): Promise<WorkerStats> {
+  const batches = (await metrics.batchSeconds.get()).values;
+  const sum = (name: string) => batches.filter((v) => v.metricName === name).reduce((a, v) => a + v.value, 0);
+  const events = (await metrics.eventsIn.get()).values;
+  return {
+    batches: sum('lastmile_batch_duration_seconds_count'),
+    batchSeconds: sum('lastmile_batch_duration_seconds_sum'),
+    processed: events.filter((v) => v.labels.outcome === 'processed').reduce((a, v) => a + v.value, 0),
+  };
+}
+
 async function boot(): Promise<string | undefined> {
   switch (role) {
     case 'server': {
@@ -61,18 +77,19 @@ async function boot(): Promise<string | undefined> {
     }
     case 'worker': {
       const { metrics, close } = await startWorker('location', config, log);
-      // The worker's own counters: batches applied, time inside them, messages processed.
-      commands.stats = async (): Promise<WorkerStats> => {
-        const batches = (await metrics.batchSeconds.get()).values;
-        const sum = (name: string) => batches.filter((v) => v.metricName === name).reduce((a, v) => a + v.value, 0);
-        const events = (await metrics.eventsIn.get()).values;
-        return {
-          batches: sum('lastmile_batch_duration_seconds_count'),
-          batchSeconds: sum('lastmile_batch_duration_seconds_sum'),
-          processed: events.filter((v) => v.labels.outcome === 'processed').reduce((a, v) => a + v.value, 0),
-        };
-      };
+      commands.stats = () => workerStats(metrics);
       stop = close;
+      return undefined;
+    }
+    case 'activity-worker': {
+      // Started on command, so that a benchmark times the worker from its start, not the process's.
+      commands.start = async () => {
+        if (commands.stats) throw new Error('already started');
+        const { metrics, close } = await startWorker('activity', config, log);
+        commands.stats = () => workerStats(metrics);
+        stop = close;
+        return undefined;
+      };
       return undefined;
     }
     case 'redis-http': {
@@ -111,6 +128,7 @@ async function boot(): Promise<string | undefined> {
       commands.http = (args) => httpLoad(args as HttpLoadArgs);
       commands.kafka = (args) => kafkaLoad(args as KafkaLoadArgs);
       commands.paced = (args) => pacedLoad(args as PacedArgs);
+      commands.consume = (args) => rawConsume(args as RawConsumeArgs, log);
       return undefined;
     }
     default:

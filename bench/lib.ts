@@ -440,6 +440,16 @@ export function cpuMeter(targets: CpuTargets) {
   };
 }
 
+/** A process's peak resident memory so far (VmHWM), in MiB; undefined when unknown. */
+export function peakRssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined; // gone, or not Linux
+  }
+}
+
 export function formatCpu(result: ReturnType<ReturnType<typeof cpuMeter>['stop']>): string {
   if (!result) return '';
   const parts = Object.entries(result.byProcess).map(([label, pct]) => `${label} ${pct.toFixed(0)}%`);

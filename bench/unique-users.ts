@@ -1,0 +1,352 @@
+// Benchmark: activity frames/s through the activity worker (unique users per minute, hour and
+// day in Redis, emitted to Postgres), beside a raw kafkajs pass that only reads the same
+// topic (the baseline), measured in the same run on the same stack.
+//
+//   npx tsx bench/unique-users.ts [--frames 1000000] [--partitions 6] [--users 20000] [--seed 1]
+//   npx tsx bench/unique-users.ts --workers 2   (two worker processes sharing the partitions)
+//   npx tsx bench/unique-users.ts --help
+//
+// The frames (lib/stats/activity-generator.ts, 1.5-2 KB each, keyed by uid as
+// `npm run activity` writes them) are produced into the topic first. Then each pass reads the
+// whole topic with a fresh consumer group in a fresh process: the raw baseline (bench/
+// raw-consume.ts: same fetch sizes, 3 partitions at once, a commit per batch, nothing else),
+// the worker (bench/child.ts role "activity-worker"; done when every partition's applied
+// offset in Redis is at the end), and the raw baseline again, to show the run's noise.
+import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
+import { activityFrames } from '../lib/stats/activity-generator';
+import { liveFigures, readPartitionState, statsPrefix } from '../lib/stats/window-store';
+import { ACTIVITY_FETCH } from '../workers/activity-worker';
+import type { WorkerStats } from './child';
+import { type Stack, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, peakRssMiB, say, sleep, table, verdict, withStack, workerLine } from './lib';
+import type { RawConsumeArgs, RawConsumeResult } from './raw-consume';
+
+const opts = options('usage: npx tsx bench/unique-users.ts [options]', {
+  frames: { def: 1_000_000, help: 'activity frames preloaded into the topic' },
+  partitions: { def: 6, help: 'partitions of the activity topic' },
+  users: { def: 20_000, help: 'distinct users the frames are drawn from (some far more active than others)' },
+  seed: { def: 1, help: 'generator seed' },
+  rate: { def: 1000, help: 'frames per second of event time (1M frames then span ~17 minutes)' },
+  workers: { def: 1, help: 'activity worker processes sharing the group (the targets are for one)' },
+  'raw-after': { def: true, help: 'read the topic raw again after the worker, to show the noise' },
+  timeout: { def: 600, help: 'longest a pass may take, s' },
+  target: { def: 100_000, help: 'worker frames/s to meet' },
+  'target-ratio': { def: 0.8, help: 'worker / raw frames/s to meet (against the faster raw pass)' },
+});
+if (opts.frames < 1 || opts.partitions < 1 || opts.users < 1 || opts.rate <= 0 || opts.workers < 1) {
+  throw new Error('--frames, --partitions, --users, --rate and --workers must be positive');
+}
+
+// Event time: fixed (a minute boundary in Nov 2023), so a seed gives the same frames every run.
+const START_SEC = 1_700_000_040;
+const SEND_BYTES = 512 * 1024; // per partition and request, well under the broker's 1 MB message.max.bytes
+const SENDS_IN_FLIGHT = 8;
+
+interface Preloaded {
+  seconds: number;
+  bytes: number;
+  /** Exact distinct users per minute (epoch s) over all frames. */
+  truth: Map<number, number>;
+  ends: Record<number, number>;
+}
+
+/** Produces the frames, keyed by uid, to the partitions the default partitioner picks. */
+async function preload(stack: Stack, topic: string): Promise<Preloaded> {
+  const producer = new Kafka({ brokers: stack.env.KAFKA_BROKERS!.split(','), clientId: 'bench-preload', logLevel: logLevel.NOTHING }).producer({
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const started = monoMs();
+  try {
+    const [meta] = (await stack.admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const partitionMetadata = meta!.partitions;
+    const partitionOf = Partitioners.DefaultPartitioner();
+    const buckets = partitionMetadata.map(() => ({ messages: [] as { key: string; value: Buffer }[], bytes: 0 }));
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    const flush = async (partition: number) => {
+      const { messages } = buckets[partition]!;
+      if (messages.length === 0) return;
+      buckets[partition] = { messages: [], bytes: 0 };
+      const sent: Promise<void> = producer
+        .send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ ...m, partition })) })
+        .then(
+          () => undefined,
+          (err: unknown) => void (failure ??= err),
+        )
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+      while (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight);
+      if (failure) throw failure;
+    };
+
+    const sets = new Map<number, Set<string>>();
+    let bytes = 0;
+    let done = 0;
+    const frames = activityFrames({ seed: opts.seed, users: opts.users, frames: opts.frames, startSec: START_SEC, ratePerSec: opts.rate, disorderSec: 3, lateFraction: 0.01, lateBySec: 90 });
+    for (const frame of frames) {
+      const minute = Math.floor(frame.ts / 60) * 60;
+      let users = sets.get(minute);
+      if (!users) sets.set(minute, (users = new Set()));
+      users.add(frame.uid);
+      const message = { key: frame.uid, value: Buffer.from(frame.text) };
+      const size = message.value.length;
+      bytes += size;
+      const partition = partitionOf({ topic, partitionMetadata, message });
+      const bucket = buckets[partition]!;
+      bucket.messages.push(message);
+      bucket.bytes += size;
+      if (bucket.bytes >= SEND_BYTES) await flush(partition);
+      if (++done % 100_000 === 0) say(`  ${fmt.int(done)} frames…`);
+    }
+    for (let p = 0; p < buckets.length; p++) await flush(p);
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    const seconds = (monoMs() - started) / 1000;
+    const offsets = await stack.admin.fetchTopicOffsets(topic);
+    const ends = Object.fromEntries(offsets.map((p) => [p.partition, Number(p.high)]));
+    const truth = new Map([...sets].sort(([a], [b]) => a - b).map(([m, s]) => [m, s.size]));
+    return { seconds, bytes, truth, ends };
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+interface Pass {
+  name: string;
+  /** monoMs: the pass was started, the first batch was applied (or committed), every partition was done. */
+  startMs: number;
+  firstMs: number;
+  doneMs: number;
+  /** Frames done by firstMs. */
+  firstFrames: number;
+  /** Frames read (raw), or applied (worker: the offsets in Redis). */
+  frames: number;
+  /** The worker's own counter of frames processed. */
+  counted?: number;
+  batches: number;
+  peakRssMiB?: number;
+  cpu: ReturnType<ReturnType<typeof cpuMeter>['stop']>;
+  /** CPU of the pass's own process(es), % of one core. */
+  processCpu: number;
+  worker?: string;
+}
+
+type Cpu = Pass['cpu'];
+const cpuOf = (cpu: Cpu, labels: string[]) => labels.reduce((sum, label) => sum + (cpu?.byProcess[label] ?? Number.NaN), 0);
+
+const total = (ends: Record<number, number>) => Object.values(ends).reduce((a, b) => a + b, 0);
+const services = (stack: Stack) => ({ kafka: stack.servicePids.kafka, redis: stack.servicePids.redis });
+
+async function rawPass(stack: Stack, name: string, ends: Record<number, number>): Promise<Pass> {
+  say(`${name}: kafkajs eachBatch, count and commit only…`);
+  const child = await stack.start('load');
+  const meter = cpuMeter({ 'raw consumer': child.pid, ...services(stack) });
+  const args: RawConsumeArgs = {
+    brokers: stack.env.KAFKA_BROKERS!.split(','),
+    topic: stack.topics.userActivity,
+    groupId: `${stack.env.WORKER_GROUP_PREFIX}.raw-${name.replace(/\W+/g, '-')}`,
+    ends,
+    timeoutMs: opts.timeout * 1000,
+  };
+  const startMs = monoMs();
+  const r = await child.call<RawConsumeResult>('consume', args, (opts.timeout + 60) * 1000);
+  const cpu = meter.stop();
+  const peak = peakRssMiB(child.pid);
+  await child.stop();
+  return {
+    name,
+    startMs,
+    firstMs: r.firstBatchMs,
+    firstFrames: r.firstBatchMessages,
+    doneMs: r.doneMs,
+    frames: r.messages,
+    batches: r.batches,
+    peakRssMiB: peak,
+    cpu,
+    processCpu: cpuOf(cpu, ['raw consumer']),
+  };
+}
+
+/** Frames applied so far: each partition's applied offset in Redis, + 1. */
+async function appliedFrames(stack: Stack, partitions: number[]): Promise<number[]> {
+  const prefix = statsPrefix(stack.topics.userActivity);
+  const states = await Promise.all(partitions.map((p) => readPartitionState(stack.redis, prefix, p)));
+  return states.map((s) => s.offset + 1);
+}
+
+async function workerPass(stack: Stack, ends: Record<number, number>): Promise<{ pass: Pass; stop: () => Promise<void> }> {
+  const n = opts.workers;
+  say(`activity worker${n > 1 ? ` ×${n}` : ''}: the real worker, from its start until every partition is applied to the end…`);
+  const children = await Promise.all(Array.from({ length: n }, () => stack.start('activity-worker')));
+  const labels = children.map((_, i) => (n > 1 ? `worker ${i + 1}` : 'worker'));
+  const partitions = Object.keys(ends).map(Number);
+  const meter = cpuMeter({ ...Object.fromEntries(children.map((c, i) => [labels[i], c.pid])), ...services(stack) });
+  const startMs = monoMs();
+  const started = Promise.all(children.map((c) => c.call('start')));
+  let firstMs = Number.NaN;
+  let firstFrames = 0;
+  const deadline = startMs + opts.timeout * 1000;
+  for (;;) {
+    const applied = await appliedFrames(stack, partitions);
+    const now = monoMs();
+    const sum = applied.reduce((a, b) => a + b, 0);
+    if (sum > 0 && Number.isNaN(firstMs)) [firstMs, firstFrames] = [now, sum];
+    if (partitions.every((p, i) => applied[i]! >= ends[p]!)) break;
+    if (now > deadline) throw new Error(`the worker had applied ${fmt.int(sum)} of ${fmt.int(total(ends))} frames after ${opts.timeout}s`);
+    await sleep(10);
+  }
+  const doneMs = monoMs();
+  const cpu = meter.stop();
+  const applied = (await appliedFrames(stack, partitions)).reduce((a, b) => a + b, 0);
+  await started;
+  const each = await Promise.all(children.map((c) => c.call<WorkerStats>('stats')));
+  const stats = each.reduce((a, b) => ({ batches: a.batches + b.batches, batchSeconds: a.batchSeconds + b.batchSeconds, processed: a.processed + b.processed }));
+  const none: WorkerStats = { batches: 0, batchSeconds: 0, processed: 0 };
+  const peaks = children.map((c) => peakRssMiB(c.pid)).filter((m) => m !== undefined);
+  return {
+    pass: {
+      name: n > 1 ? `activity worker ×${n}` : 'activity worker',
+      startMs,
+      firstMs,
+      firstFrames,
+      doneMs,
+      frames: applied,
+      counted: stats.processed,
+      batches: stats.batches,
+      peakRssMiB: peaks.length ? Math.max(...peaks) : undefined,
+      cpu,
+      processCpu: cpuOf(cpu, labels),
+      worker: workerLine(none, stats, (doneMs - startMs) / 1000),
+    },
+    stop: async () => void (await Promise.all(children.map((c) => c.stop()))),
+  };
+}
+
+interface Emitted {
+  spanned: number;
+  due: number;
+  rows: { minute: number; users: number; late: number }[];
+  /** Postgres holds the worker's final figures (in Redis) for every due minute. */
+  settled: boolean;
+}
+
+/**
+ * The minutes the worker emitted to Postgres, once it holds every minute the watermark has
+ * passed with the figures the worker ended with (a minute emitted early is emitted again
+ * when late frames change it).
+ */
+async function emittedMinutes(stack: Stack, truth: Map<number, number>, partitions: number[]): Promise<Emitted> {
+  const prefix = statsPrefix(stack.topics.userActivity);
+  const states = await Promise.all(partitions.map((p) => readPartitionState(stack.redis, prefix, p)));
+  const watermark = Math.min(...states.filter((s) => s.offset >= 0).map((s) => s.watermark));
+  const minutes = [...truth.keys()];
+  const due = minutes.filter((m) => m + 60 <= watermark);
+  const live = new Map((await liveFigures(stack.redis, prefix, due.map((start) => ({ window: 'm' as const, start })))).map((f) => [f.start, f]));
+  const deadline = monoMs() + 30_000;
+  for (;;) {
+    const { rows } = await stack.pg.query<{ minute: number; users: number; late: number }>(
+      `SELECT extract(epoch FROM minute)::float8 AS minute, unique_users AS users, late_events AS late
+         FROM unique_users_minute WHERE minute BETWEEN to_timestamp($1) AND to_timestamp($2) ORDER BY minute`,
+      [minutes[0], minutes[minutes.length - 1]],
+    );
+    const byMinute = new Map(rows.map((r) => [r.minute, r]));
+    const settled = due.every((m) => byMinute.get(m)?.users === live.get(m)?.uniqueUsers && byMinute.get(m)?.late === live.get(m)?.lateEvents);
+    if (settled || monoMs() > deadline) return { spanned: minutes.length, due: due.length, rows, settled };
+    await sleep(200);
+  }
+}
+
+const seconds = (p: Pass) => (p.doneMs - p.startMs) / 1000;
+const rate = (p: Pass) => p.frames / seconds(p);
+const steadyRate = (p: Pass) => (p.frames - p.firstFrames) / ((p.doneMs - p.firstMs) / 1000);
+const mib = (n: number | undefined) => (n === undefined ? '—' : `${n.toFixed(0)} MiB`);
+
+await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, async (stack) => {
+  const topic = stack.topics.userActivity;
+  say(`preloading ${fmt.int(opts.frames)} frames into ${topic} (${opts.partitions} partitions)…`);
+  const loaded = await preload(stack, topic);
+  const frames = total(loaded.ends);
+  if (frames !== opts.frames) throw new Error(`the topic holds ${frames} frames, not ${opts.frames}`);
+  say(`  ${fmt.int(frames)} frames, ${(loaded.bytes / 2 ** 20).toFixed(0)} MiB in ${fmt.s(loaded.seconds)}`);
+
+  const rawBefore = await rawPass(stack, 'raw before', loaded.ends);
+  const worker = await workerPass(stack, loaded.ends);
+  say('waiting for the emitted minutes in Postgres…');
+  const emitted = await emittedMinutes(stack, loaded.truth, Object.keys(loaded.ends).map(Number));
+  await worker.stop();
+  const rawAfter = opts['raw-after'] ? await rawPass(stack, 'raw after', loaded.ends) : undefined;
+
+  const w = worker.pass;
+  const raws = [rawBefore, ...(rawAfter ? [rawAfter] : [])];
+  const passes = [w, ...raws];
+  const fasterRaw = Math.max(...raws.map(rate));
+  const ratio = rate(w) / fasterRaw;
+  const row = (label: string, cell: (p: Pass) => string, target = '') => [label, ...passes.map(cell), target];
+
+  const lines: string[] = [];
+  lines.push('', 'lastmile bench: unique users — user.activity → activity worker → Redis windows → Postgres', machineLine());
+  lines.push(
+    `settings: ${fmt.int(frames)} frames of ${fmt.int(loaded.bytes / frames)} bytes on average, ${fmt.int(opts.users)} users, seed ${opts.seed}, ` +
+      `${fmt.int(opts.rate)} frames per event-time second, ${opts.partitions} partitions; ` +
+      `${opts.workers > 1 ? `${opts.workers} worker processes` : 'the worker'} and each raw consumer a fresh process and consumer group, fetching ` +
+      `maxBytes ${(ACTIVITY_FETCH.maxBytes ?? 0) / 2 ** 20} MiB, maxBytesPerPartition ${(ACTIVITY_FETCH.maxBytesPerPartition ?? 0) / 2 ** 20} MiB, 3 partitions at once`,
+  );
+  lines.push(
+    `preload: ${fmt.s(loaded.seconds)} (${fmt.int(frames / loaded.seconds)} frames/s, ${(loaded.bytes / 2 ** 20 / loaded.seconds).toFixed(0)} MiB/s; ` +
+      `keyed by uid, ≤ ${SEND_BYTES / 1024} KiB per partition and request, ${SENDS_IN_FLIGHT} requests in flight, acks -1, no compression)`,
+  );
+  lines.push(
+    'baseline: kafkajs eachBatch over the same topic with the worker\'s fetch sizes and partitionsConsumedConcurrently, counting the',
+    '          messages and committing each batch (resolveOffset + commitOffsets), nothing else; read before and after the worker.',
+    'timed from the start command (connect, join, fetch included) until every partition is applied (worker: offsets in Redis) or read and committed (raw).',
+    '',
+  );
+  lines.push(
+    table([
+      ['', ...passes.map((p) => p.name), 'target'],
+      row('frames/s', (p) => fmt.int(rate(p)), `>= ${fmt.int(opts.target)}  ${verdict(rate(w) >= opts.target)}`),
+      row('worker / this pass', (p) => (p === w ? '' : fmt.x(rate(w) / rate(p))), `>= ${fmt.x(opts['target-ratio'])}  ${verdict(ratio >= opts['target-ratio'])}`),
+      row('time, start → end', (p) => fmt.s(seconds(p))),
+      row('time, start → first batch done', (p) => fmt.ms(p.firstMs - p.startMs)),
+      row('frames/s after the first batch', (p) => fmt.int(steadyRate(p))),
+      row('frames applied / read', (p) => fmt.int(p.frames)),
+      row('batches (frames per batch)', (p) => `${fmt.int(p.batches)} (${fmt.int(p.frames / p.batches)})`),
+      row(`peak RSS of the process${opts.workers > 1 ? ' (largest)' : ''}`, (p) => mib(p.peakRssMiB)),
+      row(`CPU of the process${opts.workers > 1 ? '(es)' : ''}, % of a core`, (p) => `${p.processCpu.toFixed(0)}%`),
+    ]),
+  );
+  lines.push(`(the ratio's verdict is against the faster raw pass${raws.length > 1 ? '' : ', the only one'})`);
+  lines.push('', 'where the time went, each pass from its start to its end:');
+  for (const p of passes) lines.push(`  ${p.name}:`, `    ${formatCpu(p.cpu)}`, ...(p.worker ? [`    ${p.worker}`] : []));
+
+  const users = emitted.rows.reduce((a, r) => a + r.users, 0);
+  const late = emitted.rows.reduce((a, r) => a + r.late, 0);
+  // in-time users ⊆ all users of the minute ⊆ in-time users ∪ the late frames' users
+  const bounded = emitted.rows.filter((r) => {
+    const exact = loaded.truth.get(r.minute) ?? -1;
+    return r.users <= exact && exact <= r.users + r.late;
+  }).length;
+  lines.push(
+    '',
+    `sanity (Postgres unique_users_minute, the stream's first to last minute): ${emitted.rows.length} minutes emitted of ${emitted.spanned} spanned ` +
+      `(${emitted.due} due by the watermark); unique users summed over them ${fmt.int(users)} (${fmt.int(users / Math.max(1, emitted.rows.length))} a minute), ` +
+      `late events ${fmt.int(late)}; ${bounded} of ${emitted.rows.length} within the exact bounds (users ≤ exact distinct users ≤ users + late events); ` +
+      `equal to the worker's final figures in Redis: ${emitted.settled ? 'yes' : 'NO'}`,
+  );
+
+  const notes: string[] = [];
+  if (w.frames !== frames) notes.push(`the worker applied ${fmt.int(w.frames)} frames of ${fmt.int(frames)}`);
+  if (w.counted !== frames) {
+    notes.push(
+      `the worker's processed counter says ${fmt.int(w.counted)} of ${fmt.int(frames)}: it counts whole batches, after the commit and the ` +
+        'heartbeat, so it drifts across a rebalance (a batch applied just before one goes uncounted); the figures are fenced by the applied offsets',
+    );
+  }
+  for (const r of raws) if (r.frames !== frames) notes.push(`${r.name} read ${fmt.int(r.frames)} frames of ${fmt.int(frames)}`);
+  if (rawAfter && Math.abs(rate(rawAfter) / rate(rawBefore) - 1) > 0.1) notes.push(`the two raw passes differ by more than 10%: the machine is noisy`);
+  if (!emitted.settled) notes.push(`30 s after the worker's end, Postgres still did not hold its final figures for all ${emitted.due} due minutes`);
+  if (users === 0 || bounded < emitted.rows.length) notes.push('the emitted minutes do not look like the frames: see the sanity line');
+  if (notes.length) lines.push('', ...notes.map((n) => `note: ${n}`));
+  console.log(lines.join('\n'));
+});
+process.exit(0);

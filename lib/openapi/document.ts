@@ -138,7 +138,7 @@ export function openApiDocument() {
       },
       '/api/couriers': {
         get: {
-          summary: 'Every courier, or those in a viewport, with status and last-seen age',
+          summary: "Every courier, or those in a viewport, with its status (idle, to_pickup, delivering: from its order's status) and last-seen age",
           security: [{ opsSession: [] }],
           parameters: [{ name: 'bbox', in: 'query', required: false, schema: { type: 'string' }, description: 'west,south,east,north in degrees' }],
           responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.'), '401': error('No ops session: sign in first.') },

@@ -15,6 +15,15 @@ export interface CourierSnapshot extends StoredLocation {
   stale: boolean;
 }
 
+/** GET /api/couriers: the couriers, the server's time, and the settings the map draws them with. */
+export interface CouriersSnapshot {
+  couriers: CourierSnapshot[];
+  at: number;
+  staleAfterMs: number;
+  stalledAfterMs: number;
+  frameMs: number;
+}
+
 export async function listCouriers(redis: Redis, options: { bbox?: BBox; limit: number; staleAfterMs: number; now?: number }): Promise<CourierSnapshot[]> {
   const { bbox, limit, staleAfterMs } = options;
   const now = options.now ?? Date.now();

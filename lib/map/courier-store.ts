@@ -61,7 +61,8 @@ export class CourierStore {
 
   private readonly index = new Map<string, number>();
   private glidingUntil = 0;
-  private readonly frameMs: number;
+  /** The server's frame interval (ms): the shortest glide. */
+  frameMs: number;
   private readonly stillWithinM: number;
 
   constructor(options: CourierStoreOptions) {

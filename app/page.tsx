@@ -1,16 +1,15 @@
 import { requireOpsPage } from '@/lib/auth/require-ops';
-import { CourierTable } from './components/courier-table';
 import { OpsHeader } from './components/ops-header';
+import { OpsMap } from './components/map/ops-map';
 
 export default async function HomePage() {
   const { user } = await requireOpsPage('/');
   return (
     <>
       <OpsHeader user={user} />
-      <main>
+      <main className="map-page">
         <h1>lastmile · couriers</h1>
-        <p className="muted">Last known location of every courier, straight from the hot state.</p>
-        <CourierTable />
+        <OpsMap />
       </main>
     </>
   );

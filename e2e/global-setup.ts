@@ -34,6 +34,8 @@ export default async function globalSetup() {
       LOG_LEVEL: 'info',
       AUTH_SECRET: process.env.E2E_AUTH_SECRET,
       OPS_USERS: `${process.env.E2E_OPS_USER}:${await hashOpsPassword(process.env.E2E_OPS_PASSWORD)}`,
+      // short, so the map spec sees a courier turn grey without waiting a minute
+      COURIER_STALE_AFTER_SECONDS: '8',
     };
     migrate(env);
     await createTopics(env);

@@ -25,6 +25,11 @@ test('ops find an order by id and see its timeline and the change that was refus
   await expect(page.getByTestId('ops-received').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('recent-anomalies')).toContainText(orderId);
 
+  // the map links to an order as /ops/orders?id=…
+  await page.goto(`/ops/orders?id=${orderId}`);
+  await expect(page.getByTestId('ops-order-status')).toHaveText('confirmed');
+  await expect(page.getByLabel('Order id')).toHaveValue(orderId);
+
   await page.getByLabel('Order id').fill('no-such-order');
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'no order no-such-order' })).toBeVisible();

@@ -48,6 +48,10 @@ export function loadConfig(env: Env = process.env) {
     couriers: {
       staleAfterMs: readInt(env, 'COURIER_STALE_AFTER_SECONDS', 60, 1, 86_400) * 1000,
       frameMs: readInt(env, 'POSITIONS_FRAME_MS', 250, 16, 10_000),
+      stalledAfterMs: readInt(env, 'COURIER_STALLED_AFTER_MINUTES', 5, 1, 24 * 60) * 60_000,
+    },
+    orders: {
+      lateAfterMs: readInt(env, 'ORDER_LATE_AFTER_MINUTES', 45, 1, 7 * 24 * 60) * 60_000,
     },
     stats: {
       allowedLatenessSec: readInt(env, 'STATS_ALLOWED_LATENESS_SECONDS', 5, 0, 86_400),

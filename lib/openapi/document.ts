@@ -138,10 +138,40 @@ export function openApiDocument() {
       },
       '/api/couriers': {
         get: {
-          summary: 'Every courier, or those in a viewport, with status and last-seen age',
+          summary: "Every courier, or those in a viewport, with its status (idle, to_pickup, delivering: from its order's status) and last-seen age",
           security: [{ opsSession: [] }],
           parameters: [{ name: 'bbox', in: 'query', required: false, schema: { type: 'string' }, description: 'west,south,east,north in degrees' }],
-          responses: { '200': { description: 'The snapshot.' }, '400': error('bbox malformed.'), '401': error('No ops session: sign in first.') },
+          responses: {
+            '200': { description: '{couriers: [{courierId, orderId?, lat, lng, occurredAt, status, orderStatus?, ageMs, stale}], at, staleAfterMs, stalledAfterMs, frameMs}' },
+            '400': error('bbox malformed.'),
+            '401': error('No ops session: sign in first.'),
+          },
+        },
+      },
+      '/api/couriers/{courierId}/trail': {
+        get: {
+          summary: "The courier's fixes since a time, oldest first, from the location history (the map's trail and replay)",
+          security: [{ opsSession: [] }],
+          parameters: [
+            { name: 'courierId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } },
+            { name: 'since', in: 'query', required: true, schema: { type: 'string', format: 'date-time' } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 20_000, default: 5000 }, description: 'at most this many points: the newest' },
+          ],
+          responses: {
+            '200': { description: '{courierId, since, points: [{lat, lng, occurredAt, orderId?}], truncated}' },
+            '400': error('since missing or malformed, limit out of range, or a malformed courier id.'),
+            '401': error('No ops session: sign in first.'),
+          },
+        },
+      },
+      '/api/ops/alerts': {
+        get: {
+          summary: 'Late orders: open longer than ORDER_LATE_AFTER_MINUTES after they were created, oldest first',
+          security: [{ opsSession: [] }],
+          responses: {
+            '200': { description: '{lateOrders: [{orderId, status, courierId, createdAt, ageMs}], lateTotal, lateAfterMs, at}' },
+            '401': error('No ops session: sign in first.'),
+          },
         },
       },
       '/api/stats/unique-users': {

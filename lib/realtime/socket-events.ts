@@ -1,4 +1,5 @@
 // The socket.io contract, shared by server and browser. Events are named domain:verb.
+import type { CourierStatus } from '../couriers/courier-status';
 
 export interface CourierPosition {
   courierId: string;
@@ -6,6 +7,8 @@ export interface CourierPosition {
   lng: number;
   occurredAt: number;
   orderId?: string;
+  /** What the courier is doing, from its order's status when the frame left the server. */
+  status?: CourierStatus;
 }
 
 import type { OrderNotification } from '../orders/apply-order-events';
@@ -22,7 +25,7 @@ export type OrderJoinAck = (
 ) => void;
 
 export interface ServerToClientEvents {
-  /** Every courier that moved since the last frame (ops room), a few frames a second. */
+  /** Every courier that moved since the last frame (ops room), with its status, a few frames a second. */
   'positions:frame': (positions: CourierPosition[]) => void;
   /** The position of the courier carrying an order (that order's room). */
   'order:position': (position: CourierPosition) => void;

@@ -1,6 +1,8 @@
 // Real clients for one test file, against the run's own services, with topic and group
 // names of its own so files never see each other's messages.
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -14,6 +16,10 @@ import { ensureTopics, topicNames } from '../../lib/kafka/topics';
 import { createLog } from '../../lib/observability/log';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createRedis } from '../../lib/redis/client';
+import { buildNextIfStale } from '../../scripts/app/prepare';
+import { type Service, startService, stopServices, waitReady } from '../../scripts/app/services';
+import { freePort } from '../../scripts/infra/proc';
+import { profileDir } from '../../scripts/infra/stack';
 
 export const TEST_SECRET = 'integration-test-secret-0123';
 export const TEST_OPS_USER = { name: 'ops-test', password: 'integration-ops-password' };
@@ -68,6 +74,26 @@ export async function createHarness(name: string, overrides: Record<string, stri
 }
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/**
+ * The real server process (server/index.ts) with a current build of its Next app, on a free
+ * port, logging to the run's profile folder. Stop it with stopServices.
+ */
+export async function startAppServer(h: Harness, name: string, env: Record<string, string> = {}): Promise<{ server: Service; base: string }> {
+  buildNextIfStale(() => undefined);
+  const port = await freePort();
+  const log = openSync(join(profileDir(h.env.profile!), `${name}-server-${port}.log`), 'a');
+  const server = startService('server', 'server/index.ts', [], { ...h.env, ...env, PORT: String(port), NODE_ENV: 'production' }, log);
+  closeSync(log);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(`${base}/readyz`, server, 120_000);
+  } catch (err) {
+    await stopServices([server]);
+    throw err;
+  }
+  return { server, base };
+}
 
 /** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {

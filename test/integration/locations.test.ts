@@ -1,11 +1,12 @@
 // Courier locations end to end through real services: ordering, authorization, the order
 // location API, rate limiting, live fan-out across two servers, and replay.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { issueToken } from '../../lib/auth/tokens';
 import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
 import { parseBBox } from '../../lib/couriers/bbox';
 import { listCouriers } from '../../lib/couriers/list-couriers';
 import { readLocation } from '../../lib/couriers/record-locations';
+import { orderStatusKey } from '../../lib/orders/keys';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { type RunningServer, startServer } from '../../server/start-server';
@@ -171,7 +172,10 @@ describe('rate limit', () => {
 describe('live fan-out', () => {
   const client = connectSocket;
 
-  it('pushes a ping accepted by one server to clients of the other', async () => {
+  it('pushes a ping accepted by one server to clients of the other, with the courier status', async () => {
+    // the order worker's cache (removed again below: the replay test reads this run's keys as hashes)
+    await h.redis.set(orderStatusKey(order(11)), JSON.stringify({ orderId: order(11), status: 'picked_up', at: T0 }));
+    onTestFinished(async () => void (await h.redis.del(orderStatusKey(order(11)))));
     const ops = await client(serverB.url, opsCookie(h.config));
     const customer = await client(serverB.url);
     expect(await ops.emitWithAck('ops:join')).toEqual({ ok: true });
@@ -186,7 +190,7 @@ describe('live fan-out', () => {
     expect((await post(serverA.url, moving, tokenFor('courier', courier(11)))).status).toBe(202);
 
     const seen = await eventually(async () => frames.flat().find((p) => p.courierId === courier(11)), 15_000, 'a frame on server B');
-    expect(seen).toMatchObject({ lat: moving.lat, lng: moving.lng, occurredAt: moving.occurredAt, orderId: order(11) });
+    expect(seen).toMatchObject({ lat: moving.lat, lng: moving.lng, occurredAt: moving.occurredAt, orderId: order(11), status: 'delivering' });
     await eventually(async () => (orderPositions.length > 0 ? true : undefined), 15_000, 'the order room');
     expect(orderPositions[0]).toMatchObject({ courierId: courier(11), occurredAt: moving.occurredAt });
   });
@@ -202,23 +206,33 @@ describe('live fan-out', () => {
 });
 
 describe('couriers snapshot', () => {
-  it('lists the couriers inside a viewport, with status and staleness', async () => {
+  it("lists the couriers inside a viewport, with status (from the order's status) and staleness", async () => {
     const token = tokenFor('integrator', 'acme');
     const recent = Date.now() - 5_000;
     const saoPaulo = ping(20, 0, { lat: -23.55, lng: -46.63, occurredAt: recent, orderId: order(20) });
-    const rio = ping(21, 0, { lat: -22.9, lng: -43.2, occurredAt: recent });
-    const quietInSaoPaulo = ping(22, 0, { lat: -23.6, lng: -46.7, occurredAt: recent - 600_000 });
+    const rio = ping(21, 0, { lat: -22.9, lng: -43.2, occurredAt: recent, orderId: order(21) });
+    const quietInSaoPaulo = ping(22, 0, { lat: -23.6, lng: -46.7, occurredAt: recent - 600_000, orderId: order(22) });
     expect((await post(serverA.url, [saoPaulo, rio, quietInSaoPaulo], token)).status).toBe(202);
     await eventually(() => readLocation(h.redis, courierLocationKey(courier(22))).then((l) => l ?? undefined));
+    // what the order worker caches (order 22 is unknown to it)
+    const cache = (n: number, status: string) => h.redis.set(orderStatusKey(order(n)), JSON.stringify({ orderId: order(n), status, at: recent }));
+    // removed again after: the replay test reads this run's keys as hashes
+    onTestFinished(async () => void (await h.redis.del(orderStatusKey(order(20)), orderStatusKey(order(21)))));
+    await cache(20, 'in_transit');
+    await cache(21, 'confirmed');
 
     const inView = (await listCouriers(h.redis, { bbox: parseBBox('-46.8,-23.7,-46.5,-23.5'), limit: 1000, staleAfterMs: 60_000 })).filter((c) =>
       c.courierId.endsWith(run),
     );
     expect(inView.map((c) => c.courierId).sort()).toEqual([courier(20), courier(22)]);
-    expect(inView.find((c) => c.courierId === courier(20))).toMatchObject({ status: 'delivering', stale: false, orderId: order(20) });
-    expect(inView.find((c) => c.courierId === courier(22))).toMatchObject({ status: 'idle', stale: true });
+    expect(inView.find((c) => c.courierId === courier(20))).toMatchObject({ status: 'delivering', orderStatus: 'in_transit', stale: false, orderId: order(20) });
+    expect(inView.find((c) => c.courierId === courier(22))).toMatchObject({ status: 'idle', stale: true, orderId: order(22) });
+    expect(inView.find((c) => c.courierId === courier(22))).not.toHaveProperty('orderStatus');
     const all = await listCouriers(h.redis, { limit: 100_000, staleAfterMs: 60_000 });
     expect(all.map((c) => c.courierId)).toEqual(expect.arrayContaining([courier(20), courier(21), courier(22)]));
+    expect(all.find((c) => c.courierId === courier(21))).toMatchObject({ status: 'to_pickup', orderStatus: 'confirmed' });
+    await cache(20, 'delivered');
+    expect((await listCouriers(h.redis, { limit: 100_000, staleAfterMs: 60_000 })).find((c) => c.courierId === courier(20))).toMatchObject({ status: 'idle' });
   });
 });
 

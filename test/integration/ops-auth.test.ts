@@ -1,18 +1,13 @@
 // Ops login against the real server process (server/index.ts with the built Next app): sign
 // in and out, the guarded pages and APIs, forged and lapsed cookies, the throttle, and the
 // ops room on the socket.
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashOpsPassword } from '../../lib/auth/ops-credentials';
 import { OPS_SESSION_COOKIE, issueOpsSession } from '../../lib/auth/ops-session';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { positionsChannel } from '../../lib/realtime/channels';
-import { buildNextIfStale } from '../../scripts/app/prepare';
-import { type Service, startService, stopServices, waitReady } from '../../scripts/app/services';
-import { freePort } from '../../scripts/infra/proc';
-import { profileDir } from '../../scripts/infra/stack';
-import { type Harness, closeSockets, connectSocket, createHarness, eventually, opsCookie, tokenFor } from './harness';
+import { type Service, stopServices } from '../../scripts/app/services';
+import { type Harness, closeSockets, connectSocket, createHarness, eventually, opsCookie, startAppServer, tokenFor } from './harness';
 
 const ANA = { name: 'ana', password: 'ana-plain-password' };
 const BO = { name: 'bo', password: 'bo, hashed: password' };
@@ -36,14 +31,7 @@ const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]
 beforeAll(async () => {
   const users = `${ANA.name}:${ANA.password},${BO.name}:${await hashOpsPassword(BO.password)},${LOCKED.name}:${LOCKED.password}`;
   h = await createHarness('opsauth', { OPS_USERS: users });
-  buildNextIfStale(() => undefined);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const logPath = join(profileDir(h.env.profile!), `ops-auth-server-${port}.log`);
-  const log = openSync(logPath, 'a');
-  server = startService('server', 'server/index.ts', [], { ...h.env, PORT: String(port), NODE_ENV: 'production' }, log);
-  closeSync(log);
-  await waitReady(`${base}/readyz`, server, 120_000);
+  ({ server, base } = await startAppServer(h, 'ops-auth'));
 }, 600_000);
 
 afterAll(async () => {
@@ -108,7 +96,7 @@ describe('POST /api/auth/login', () => {
 });
 
 describe('ops pages and APIs', () => {
-  it.each(['/api/couriers', '/api/couriers?bbox=1,2,3', '/api/ops/anomalies', '/api/ops/orders/o-1', '/api/stats/unique-users', '/api/stats/ingest', '/api/stats/orders'])('%s answers 401 without a session', async (path) => {
+  it.each(['/api/couriers', '/api/couriers?bbox=1,2,3', '/api/couriers/c-1/trail?since=2026-01-01T00:00:00Z', '/api/couriers/c-1/trail', '/api/ops/alerts', '/api/ops/anomalies', '/api/ops/orders/o-1', '/api/stats/unique-users', '/api/stats/ingest', '/api/stats/orders'])('%s answers 401 without a session', async (path) => {
     const res = await get(path);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.stringContaining('sign in') } });

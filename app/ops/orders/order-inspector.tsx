@@ -45,9 +45,10 @@ function Steps({ steps, testId, withReason }: { steps: Step[]; testId: string; w
   );
 }
 
-export function OrderInspector() {
-  const [draft, setDraft] = useState('');
-  const [orderId, setOrderId] = useState('');
+/** `initialOrderId`: the order to show at once (from /ops/orders?id=…, as the map links to it). */
+export function OrderInspector({ initialOrderId = '' }: { initialOrderId?: string }) {
+  const [draft, setDraft] = useState(initialOrderId);
+  const [orderId, setOrderId] = useState(initialOrderId);
   const inspection = useQuery({
     queryKey: ['ops-order', orderId],
     queryFn: () => getOpsJson<Inspection>(`/api/ops/orders/${encodeURIComponent(orderId)}`),

@@ -1,0 +1,148 @@
+// The ops live map in Chromium without map tiles: couriers drawn on the canvas and moving as
+// pings arrive, coloured by their order's status, greyed when silent (the e2e server's
+// COURIER_STALE_AFTER_SECONDS is 8), hover and click, the courier panel with its trail and
+// replay, the alerts, and the login it needs.
+import { type APIRequestContext, type Page, expect, test } from '@playwright/test';
+import { signInOps } from './ops-login';
+import { tokenFor } from './tokens';
+
+const run = Date.now().toString(36);
+let seq = 0;
+
+function sendPing(request: APIRequestContext, courierId: string, at: { lat: number; lng: number }, extra: Record<string, unknown> = {}) {
+  return request
+    .post('/api/events', {
+      headers: { authorization: `Bearer ${tokenFor('courier', courierId)}` },
+      data: { type: 'courier.location', version: 1, eventId: `evt-${run}-${++seq}`, courierId, occurredAt: Date.now(), ...at, ...extra },
+    })
+    .then((res) => expect(res.status()).toBe(202));
+}
+
+/** Creates an order and moves it on to `status`, assigned to `courierId`; waits until ops see it there. */
+async function orderUpTo(page: Page, orderId: string, courierId: string, status: string, createdAt = Date.now() - 60_000) {
+  const steps = ['created', 'confirmed', 'picked_up'];
+  const events = steps.slice(0, steps.indexOf(status) + 1).map((s, i) => ({
+    type: 'order.event',
+    version: 1,
+    eventId: `evt-${run}-${++seq}`,
+    orderId,
+    status: s,
+    courierId,
+    occurredAt: createdAt + i * 1000,
+  }));
+  const res = await page.request.post('/api/events', { headers: { authorization: `Bearer ${tokenFor('integrator', 'shop')}` }, data: events });
+  expect(res.status()).toBe(202);
+  await expect.poll(async () => ((await (await page.request.get(`/api/ops/orders/${orderId}`)).json()) as { order?: { status: string } }).order?.status).toBe(status);
+}
+
+const probe = (page: Page, courierId: string) => page.evaluate((id) => window.__mapProbe?.(id) ?? null, courierId);
+
+/** The page's point of a courier drawn on the map. */
+async function onScreen(page: Page, courierId: string) {
+  const box = (await page.locator('[data-testid="ops-map"] .leaflet-container').boundingBox())!;
+  const drawn = (await probe(page, courierId))!;
+  return { x: box.x + drawn.x, y: box.y + drawn.y };
+}
+
+async function openMap(page: Page) {
+  await signInOps(page.context());
+  await page.goto('/');
+  await expect(page.getByTestId('live-state')).toHaveText('Live');
+  await expect.poll(() => page.evaluate(() => window.__mapStats?.frames ?? 0)).toBeGreaterThan(0);
+}
+
+test('couriers glide as pings arrive, coloured by their order, grey when silent; a click opens the panel with trail and replay', async ({ page }) => {
+  await openMap(page);
+  const courierId = `e2e-map-${run}`;
+  const orderId = `e2e-map-order-${run}`;
+  await orderUpTo(page, orderId, courierId, 'confirmed');
+  const start = { lat: -23.62, lng: -46.7 };
+
+  await sendPing(page.request, courierId, start, { orderId });
+  await expect.poll(() => probe(page, courierId)).toMatchObject({ state: 'to_pickup' });
+  await expect(page.getByTestId('count-to_pickup')).not.toHaveText('0');
+  const first = (await probe(page, courierId))!;
+  const framesBefore = await page.evaluate(() => window.__mapStats!.frames);
+
+  // about a kilometre north-east: some 30 px at zoom 12, glided over rather than jumped
+  await sendPing(page.request, courierId, { lat: start.lat + 0.01, lng: start.lng + 0.01 }, { orderId });
+  await expect.poll(async () => (await probe(page, courierId))!.x).toBeGreaterThan(first.x + 25);
+  const moved = (await probe(page, courierId))!;
+  expect(moved.y).toBeLessThan(first.y - 25);
+  expect(await page.evaluate(() => window.__mapStats!.frames)).toBeGreaterThan(framesBefore + 2);
+  expect(await page.evaluate(() => window.__mapStats!.mode)).toBe('couriers');
+
+  // hover, then click
+  const point = await onScreen(page, courierId);
+  await page.mouse.move(point.x, point.y);
+  await expect(page.getByTestId('map-tooltip')).toContainText(courierId);
+  await expect(page.getByTestId('map-tooltip')).toContainText('to pickup');
+  await page.mouse.click(point.x, point.y);
+  const panel = page.getByTestId('courier-panel');
+  await expect(panel.getByTestId('panel-courier')).toHaveText(courierId);
+  await expect(panel.getByTestId('panel-state')).toContainText('to pickup');
+  await expect(panel.getByTestId('panel-order')).toContainText(orderId);
+  await expect(panel.getByTestId('panel-order-status')).toHaveText('confirmed');
+  await expect(panel.getByRole('link', { name: orderId })).toHaveAttribute('href', `/ops/orders?id=${orderId}`);
+  await expect(panel.getByTestId('panel-trail')).toHaveText('2 fixes in the last 10 min');
+
+  // a live fix extends the trail; picked up, the courier is delivering
+  await orderUpTo(page, orderId, courierId, 'picked_up');
+  await sendPing(page.request, courierId, { lat: start.lat + 0.02, lng: start.lng + 0.01 }, { orderId });
+  await expect(panel.getByTestId('panel-trail')).toHaveText('3 fixes in the last 10 min');
+  await expect(panel.getByTestId('panel-state')).toContainText('delivering');
+  await page.screenshot({ path: 'test-results/ops-map-courier-panel.png' });
+
+  // the replay runs through the history and stops at its end
+  await panel.getByRole('button', { name: '10 min' }).click();
+  await expect(panel.getByTestId('replay-toggle')).toBeVisible();
+  await panel.getByRole('button', { name: '60×' }).click();
+  await expect(panel.getByRole('button', { name: '60×' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(panel.getByTestId('replay-toggle')).toHaveText('Play', { timeout: 10_000 }); // reached the end
+  await panel.getByTestId('replay-toggle').click();
+  await expect(panel.getByTestId('replay-toggle')).toHaveText(/Pause|Play/);
+
+  // silent for longer than COURIER_STALE_AFTER_SECONDS: grey
+  await expect.poll(() => probe(page, courierId), { timeout: 20_000 }).toMatchObject({ state: 'stale' });
+  await expect(panel.getByTestId('panel-state')).toContainText('stale');
+  await expect(page.getByTestId('count-stale')).not.toHaveText('0');
+  await page.screenshot({ path: 'test-results/ops-map-stale.png' });
+
+  // heard from again: its colour comes back
+  await sendPing(page.request, courierId, { lat: start.lat + 0.02, lng: start.lng + 0.02 }, { orderId });
+  await expect.poll(() => probe(page, courierId)).toMatchObject({ state: 'delivering' });
+});
+
+test('late orders and stalled couriers are listed, and choosing one opens its courier', async ({ page }) => {
+  await openMap(page);
+  const late = { courierId: `e2e-late-${run}`, orderId: `e2e-late-order-${run}` };
+  await orderUpTo(page, late.orderId, late.courierId, 'confirmed', Date.now() - 2 * 3_600_000);
+  await sendPing(page.request, late.courierId, { lat: -23.54, lng: -46.6 }, { orderId: late.orderId });
+  await expect.poll(() => probe(page, late.courierId)).not.toBeNull();
+  await page.reload(); // the late orders are read when the page opens (then every 15 s)
+  await page.getByTestId('late-orders').getByRole('button', { name: late.orderId }).click();
+  await expect(page.getByTestId('panel-courier')).toHaveText(late.courierId);
+
+  // a courier delivering that has not moved for six minutes
+  const stalled = { courierId: `e2e-stall-${run}`, orderId: `e2e-stall-order-${run}` };
+  await orderUpTo(page, stalled.orderId, stalled.courierId, 'picked_up');
+  const spot = { lat: -23.6, lng: -46.62 };
+  const sixMinutesAgo = Date.now() - 6 * 60_000;
+  await sendPing(page.request, stalled.courierId, spot, { orderId: stalled.orderId, occurredAt: sixMinutesAgo });
+  await expect.poll(async () => (await probe(page, stalled.courierId))?.fixAt).toBe(sixMinutesAgo);
+  await sendPing(page.request, stalled.courierId, { lat: spot.lat + 0.0001, lng: spot.lng }, { orderId: stalled.orderId });
+  const item = page.getByTestId('stalled-couriers').getByRole('button', { name: stalled.courierId });
+  await expect(item).toBeVisible();
+  await expect(page.getByTestId('stalled-couriers')).toContainText('still 6 min');
+  await item.click();
+  await expect(page.getByTestId('panel-courier')).toHaveText(stalled.courierId);
+  await expect(page.getByTestId('panel-state')).toContainText('delivering');
+});
+
+test('the map, its snapshot and trails need an ops login', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  expect((await page.request.get('/api/couriers')).status()).toBe(401);
+  expect((await page.request.get(`/api/couriers/c-1/trail?since=${new Date().toISOString()}`)).status()).toBe(401);
+  expect((await page.request.get('/api/ops/alerts')).status()).toBe(401);
+});

@@ -1,21 +1,20 @@
 // Activity worker: user.activity → distinct users per event-time minute, hour and day.
 //
-// Each batch is read without parsing whole frames (only the top-level uid and ts), classified
-// against its partition's watermark, and applied to Redis by one script that refuses a batch
-// already applied (window-store.ts); only then is the offset committed. Meanwhile one worker
+// Each batch is read on a reader thread without parsing whole frames (only the top-level uid
+// and ts), classified against its partition's watermark, and applied to Redis by one script
+// that refuses a batch already applied (window-store.ts); only then is the offset committed. Meanwhile one worker
 // of the group, holding a lease, emits the windows the watermark has passed and samples the
 // topics' ingest rate.
 import { randomBytes } from 'node:crypto';
-import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
+import type { ConsumerConfig } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { createLease } from '../lib/kafka/lease';
 import { toDeadLetter } from '../lib/kafka/run-consumer';
 import { statsChannel } from '../lib/realtime/channels';
-import { classifier } from '../lib/stats/classify-activity';
 import { emitWindows } from '../lib/stats/emit-windows';
-import { uidTsOf } from '../lib/stats/read-uid-ts';
 import { pruneIngestSamples, sampleIngest } from '../lib/stats/sample-ingest';
 import { type PartitionState, applyBatch, readPartitionState, statsPrefix } from '../lib/stats/window-store';
+import { createFrameReader } from './activity-reader/reader';
 import type { WorkerDeps } from './location-worker';
 
 /** Fetch sizes shared with the benchmark's raw baseline, so both read the same batches. */
@@ -41,6 +40,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
   await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
   await consumer.subscribe({ topic, fromBeginning: true });
 
+  // Frames are read on a thread of their own: the event loop keeps Kafka and Redis busy.
+  const reader = createFrameReader();
   // Each partition's state as of its last applied batch; re-read after a rebalance.
   const states = new Map<number, PartitionState>();
   consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
@@ -59,14 +60,9 @@ export async function createActivityWorker(deps: WorkerDeps) {
       let poisoned = 0;
       // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
       while (last > from.offset) {
-        const c = classifier(from.watermark, allowedLatenessSec);
-        const poison: KafkaMessage[] = [];
-        for (const message of messages) {
-          if (Number(message.offset) <= from.offset) continue;
-          const frame = message.value ? uidTsOf(message.value) : null;
-          if (frame) c.add(frame.uid, frame.ts);
-          else poison.push(message);
-        }
+        const fresh = from.offset < 0 ? messages : messages.filter((m) => Number(m.offset) > from.offset);
+        const read = await reader.read(fresh.map((m) => m.value), from.watermark, allowedLatenessSec);
+        const poison = read.poison.map((i) => fresh[i]!);
         if (poison.length > 0) {
           await producer.send({
             topic: topics.deadLetters,
@@ -74,11 +70,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
             messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
           });
         }
-        const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: c.watermark, groups: c.groups() });
+        const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: read.watermark, groups: read.groups });
         if (result.ok) {
-          counted = messages.length - poison.length;
+          counted = fresh.length - poison.length;
           poisoned = poison.length;
-          from = { offset: last, watermark: c.watermark };
+          from = { offset: last, watermark: read.watermark };
         } else {
           from = result.state; // another pass got here first: take its state and go on from it
         }
@@ -139,6 +135,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
       wake?.();
       await emitter;
       await consumer.disconnect();
+      await reader.close();
       await lease.release();
       await Promise.all([producer.disconnect(), admin.disconnect()]);
     },

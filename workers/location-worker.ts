@@ -18,6 +18,8 @@ export interface WorkerDeps {
   db: Db;
   topics: TopicNames;
   groupPrefix: string;
+  /** The topics' partition count (KAFKA_PARTITIONS): a worker applies that many batches at once. */
+  partitions?: number;
   stats: Config['stats'];
   log: Log;
   metrics: Metrics;
@@ -31,6 +33,7 @@ export function createLocationWorker(deps: WorkerDeps) {
     topic: deps.topics.courierLocations,
     deadLetterTopic: deps.topics.deadLetters,
     worker: 'location',
+    partitionsConcurrently: deps.partitions,
     log: deps.log,
     metrics: deps.metrics,
     handler: {

@@ -15,6 +15,7 @@ export function createOrderWorker(deps: WorkerDeps) {
     topic: deps.topics.orderEvents,
     deadLetterTopic: deps.topics.deadLetters,
     worker: 'orders',
+    partitionsConcurrently: deps.partitions,
     log: deps.log,
     metrics: deps.metrics,
     handler: {

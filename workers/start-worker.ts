@@ -29,6 +29,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
     db,
     topics: topicNames(config.kafka.topicPrefix),
     groupPrefix: config.worker.groupPrefix,
+    partitions: config.kafka.partitions,
     stats: config.stats,
     log,
     metrics,

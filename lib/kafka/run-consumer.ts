@@ -25,6 +25,7 @@ export interface ConsumerOptions<T> {
   log: Log;
   metrics: Metrics;
   fromBeginning?: boolean;
+  /** Batches applied at once (default 6, the default partition count). */
   partitionsConcurrently?: number;
 }
 
@@ -57,8 +58,12 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
 
   await consumer.run({
     // Partitions are independent (a key lives in one), so their batches may overlap their
-    // waits on Redis and Postgres; within a partition, order is kept.
-    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
+    // waits on Redis and Postgres; within a partition, order is kept. A fetch brings a batch
+    // per partition and the next fetch waits for the last of them: with fewer slots than
+    // partitions they are applied in rounds and new messages wait for every round (at 10k
+    // couriers pinging each second: freshness p99 ~1 s with 3 slots for 6 partitions, ~0.4 s
+    // with 6).
+    partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 6),
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, resolveOffset }) => {

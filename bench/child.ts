@@ -4,8 +4,8 @@
 //   worker      createLocationWorker(...) — the real location worker, wired as workers/index.ts
 //   activity-worker  the real activity worker, wired as workers/index.ts, started on "start"
 //   redis-http  bare node:http + ioredis HGET of order:loc:<id> (order-location baseline)
-//   load        load generators (bench/load.ts) and the raw consumer (bench/raw-consume.ts),
-//               driven by messages
+//   load        load generators (bench/load.ts), the raw consumer (bench/raw-consume.ts) and
+//               the map's fleet (bench/map-feed.ts), driven by messages
 // Talks to its parent over IPC: {ready} once up, then {id, cmd, args} → {id, ok, result}.
 // Stops on "stop", and when the parent goes away.
 import { createServer } from 'node:http';
@@ -19,6 +19,7 @@ import { ORDER_LOCATION_PATH } from '../server/routes/order-location';
 import { startServer } from '../server/start-server';
 import { startWorker } from '../workers/start-worker';
 import { type HttpLoadArgs, type KafkaLoadArgs, type PacedArgs, httpLoad, kafkaLoad, pacedLoad } from './load';
+import { type FleetFeedArgs, fleetFeed, stopFleetFeed } from './map-feed';
 import { type RawConsumeArgs, rawConsume } from './raw-consume';
 
 export type Role = 'server' | 'worker' | 'activity-worker' | 'redis-http' | 'load';
@@ -129,6 +130,8 @@ async function boot(): Promise<string | undefined> {
       commands.kafka = (args) => kafkaLoad(args as KafkaLoadArgs);
       commands.paced = (args) => pacedLoad(args as PacedArgs);
       commands.consume = (args) => rawConsume(args as RawConsumeArgs, log);
+      commands.feed = (args) => fleetFeed(args as FleetFeedArgs);
+      commands['feed-stop'] = async () => stopFleetFeed();
       return undefined;
     }
     default:

@@ -388,7 +388,8 @@ function postgresPids(): number[] {
   return pids;
 }
 
-export type CpuTargets = Record<string, number | undefined>;
+/** label → a process, or several counted together (e.g. a browser's processes). */
+export type CpuTargets = Record<string, number | number[] | undefined>;
 
 /**
  * CPU used between start and stop, in % of one core, by process, plus the machine's busy %.
@@ -400,7 +401,7 @@ export function cpuMeter(targets: CpuTargets) {
   const last = new Map<number, number>();
   const groups = () => {
     const out: Record<string, number[]> = {};
-    for (const [label, pid] of Object.entries(targets)) if (pid) out[label] = [pid];
+    for (const [label, pid] of Object.entries(targets)) if (pid) out[label] = Array.isArray(pid) ? pid : [pid];
     out['postgres (all on machine)'] = postgresPids();
     return out;
   };

@@ -139,6 +139,31 @@ test('late orders and stalled couriers are listed, and choosing one opens its co
   await expect(page.getByTestId('panel-state')).toContainText('delivering');
 });
 
+test('with a trace asked for, each live frame is recorded with the redraw that showed it (the map benchmark reads this)', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.__mapTrace = { frames: [], draws: [] };
+  });
+  await openMap(page);
+  const courierId = `e2e-trace-${run}`;
+  const occurredAt = Date.now();
+  await sendPing(page.request, courierId, { lat: -23.57, lng: -46.64 }, { occurredAt });
+  await expect.poll(() => probe(page, courierId)).toMatchObject({ fixAt: occurredAt });
+  const frame = await page.evaluate(
+    ({ id, at }) => window.__mapTrace!.frames.find((f) => f.positions.some((p) => p.courierId === id && p.occurredAt === at)) ?? null,
+    { id: courierId, at: occurredAt },
+  );
+  expect(frame).not.toBeNull();
+  await expect.poll(() => page.evaluate(({ id }) => window.__mapTrace!.frames.find((f) => f.positions.some((p) => p.courierId === id))!.drawnAt, { id: courierId })).toBeGreaterThan(0);
+  const traced = await page.evaluate(({ id }) => {
+    const f = window.__mapTrace!.frames.find((x) => x.positions.some((p) => p.courierId === id))!;
+    return { receivedAt: f.receivedAt, drawnAt: f.drawnAt, draws: window.__mapTrace!.draws };
+  }, { id: courierId });
+  expect(traced.drawnAt).toBeGreaterThanOrEqual(traced.receivedAt);
+  // drawnAt is the end of the first redraw after the frame arrived
+  expect(traced.draws).toContain(traced.drawnAt);
+  expect(traced.draws.filter((t) => t > traced.receivedAt)[0]).toBe(traced.drawnAt);
+});
+
 test('the map, its snapshot and trails need an ops login', async ({ page }) => {
   await page.goto('/');
   await expect(page).toHaveURL(/\/login\?next=%2F$/);

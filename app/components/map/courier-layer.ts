@@ -10,6 +10,7 @@ import { type CourierStore, DRAWN_STATES, type DrawnState, STALE } from '@/lib/m
 import { HitGrid } from '@/lib/map/hit-grid';
 import { latOf, lngOf } from '@/lib/map/mercator';
 import { type PixelSprite, blitSprite } from '@/lib/map/pixel-sprites';
+import type { CourierPosition } from '@/lib/realtime/socket-events';
 import { type View, type WorldPath, clusterRadius, makeSprite, paintClusters, ring, strokePath } from './paint';
 
 export const CLUSTER_BELOW_ZOOM = 12;
@@ -32,6 +33,16 @@ export interface MapStats {
   mode: 'couriers' | 'clusters';
 }
 
+/**
+ * Set on window by a benchmark (before the page loads) to trace what reaches the screen: each
+ * live frame as it arrives and the end of the first redraw after it, and the end of every
+ * redraw (performance.now() ms). Absent in normal use, when nothing is recorded.
+ */
+export interface MapTrace {
+  frames: { receivedAt: number; drawnAt: number; positions: CourierPosition[] }[];
+  draws: number[];
+}
+
 export interface DrawnCourier {
   /** Container pixels where it was last drawn. */
   x: number;
@@ -46,6 +57,8 @@ declare global {
     __mapStats?: MapStats;
     /** Where a courier was last drawn, for tests. */
     __mapProbe?: (courierId: string) => DrawnCourier | null;
+    /** Frame and redraw times, when a benchmark asks for them. */
+    __mapTrace?: MapTrace;
   }
 }
 
@@ -119,7 +132,13 @@ export class CourierLayer extends L.Layer {
     const gliding = this.store.interpolate(started);
     const playing = this.beforeDraw?.(started) ?? false;
     this.draw();
-    const ms = performance.now() - started;
+    const ended = performance.now();
+    const ms = ended - started;
+    const trace = window.__mapTrace;
+    if (trace) {
+      trace.draws.push(ended);
+      for (let i = trace.frames.length - 1; i >= 0 && trace.frames[i]!.drawnAt === 0; i--) trace.frames[i]!.drawnAt = ended;
+    }
     const s = this.stats;
     s.frames++;
     s.drawMs = ms;

@@ -62,7 +62,9 @@ export function useLiveCouriers(store: CourierStore, onUpdate: (frame: CourierPo
     });
     socket.on('disconnect', () => setLive('offline'));
     socket.on('positions:frame', (frame) => {
-      store.apply(frame, performance.now());
+      const at = performance.now();
+      window.__mapTrace?.frames.push({ receivedAt: at, drawnAt: 0, positions: frame });
+      store.apply(frame, at);
       recount();
       update.current(frame);
     });

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from '@playwright/test';
 import { OPS_SESSION_COOKIE, issueOpsSession } from '../lib/auth/ops-session';
 import { loadConfig } from '../lib/config';
+import { COURIERS_GEO_KEY } from '../lib/couriers/keys';
 import { positionsChannel } from '../lib/realtime/channels';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { buildNextIfStale } from '../scripts/app/prepare';
@@ -28,7 +29,7 @@ import { type Service, startService, stopServices, waitReady } from '../scripts/
 import { ensureCommand, freePort } from '../scripts/infra/proc';
 import { profileDir } from '../scripts/infra/stack';
 import type { WorkerStats } from './child';
-import { type Child, type Stack, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, percentile, say, sleep, table, verdict, withStack, workerLine } from './lib';
+import { type Child, type Stack, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, percentile, say, sleep, table, verdict, waitForLagZero, withStack, workerLine } from './lib';
 import { type PacedArgs, type PacedResult, courierIdOf } from './load';
 import { type FleetFeedArgs, type FleetFeedResult, seedFleetOrders } from './map-feed';
 
@@ -38,7 +39,7 @@ const opts = options('usage: npx tsx bench/map.ts [options]', {
   seconds: { def: 30, help: 'measuring time of each frame-rate phase, s' },
   'baseline-seconds': { def: 10, help: 'measuring time of each bare-canvas baseline, s' },
   warmup: { def: 5, help: 'seconds with the map loaded and the fleet moving before measuring' },
-  'fresh-couriers': { def: 10_000, help: 'couriers pinging once a second through the ingest API in the freshness phase' },
+  'fresh-couriers': { def: '2000,5000,10000', help: 'couriers pinging once a second through the ingest API, one freshness phase each' },
   'fresh-seconds': { def: 30, help: 'measuring time of the freshness phase, s (0 skips it)' },
   batch: { def: 100, help: 'pings per ingest request in the freshness phase (one each of that many couriers)' },
   'frame-ms': { def: 250, help: 'POSITIONS_FRAME_MS of the server' },
@@ -61,12 +62,7 @@ interface FpsFigures {
   couriers: number;
   mode: string;
   cpu: string;
-}
-
-/** p50 / p95 / p99 / max of ms values. */
-function dist(values: number[]): string[] {
-  const sorted = Float64Array.from(values).sort();
-  return [fmt.int(values.length), fmt.ms(percentile(sorted, 50)), fmt.ms(percentile(sorted, 95)), fmt.ms(percentile(sorted, 99)), fmt.ms(sorted[sorted.length - 1])];
+  machineBusyPct: number;
 }
 
 /** Chromium's processes: the browsers this process launched and everything under them (zygotes, renderers, GPU, utility). */
@@ -151,7 +147,7 @@ async function measureFps(page: Page, seconds: number, cpuTargets: Record<string
     draws.push(...drained.draws);
     onSecond?.(drained);
   }
-  const cpu = formatCpu(meter.stop());
+  const used = meter.stop();
   const stats = await page.evaluate(() => window.__mapStats!);
   return {
     fps: ((previous.frames - first) / (previous.at - start)) * 1000,
@@ -161,7 +157,8 @@ async function measureFps(page: Page, seconds: number, cpuTargets: Record<string
     drawn: stats.drawn,
     couriers: stats.couriers,
     mode: stats.mode,
-    cpu,
+    cpu: formatCpu(used),
+    machineBusyPct: used?.machineBusyPct ?? Number.NaN,
   };
 }
 
@@ -250,6 +247,7 @@ async function fpsPhase(stack: Stack, browser: Browser, base: string, cookie: st
 }
 
 interface FreshnessPhase {
+  couriers: number;
   map: FpsFigures;
   acceptedToDrawn: number[];
   acceptedToReceived: number[];
@@ -262,16 +260,18 @@ interface FreshnessPhase {
   workerStats: string;
 }
 
-async function freshnessPhase(stack: Stack, browser: Browser, base: string, cookie: string, load: Child, serverPid: number): Promise<FreshnessPhase> {
-  const couriers = opts['fresh-couriers'];
-  say(`freshness: ${fmt.int(couriers)} couriers pinging once a second through the ingest API; starting the location worker…`);
-  const worker = await stack.start('worker');
+async function freshnessPhase(stack: Stack, browser: Browser, base: string, cookie: string, load: Child, worker: Child, serverPid: number, couriers: number): Promise<FreshnessPhase> {
+  say(`freshness: ${fmt.int(couriers)} couriers pinging once a second through the ingest API…`);
+  await waitForLagZero(stack, 120_000); // the last phase's pings are all applied
+  // the map shows only this phase's couriers: the earlier phases' leave the snapshot
+  await stack.redis.del(COURIERS_GEO_KEY);
+  const runTag = `${stack.runTag}f${couriers}`;
   const paced = (phaseTag: string, seconds: number) =>
     load.call<PacedResult>('paced', {
       url: base,
       secret: stack.env.AUTH_SECRET!,
-      runTag: stack.runTag,
-      phaseTag: `${stack.runTag}${phaseTag}`,
+      runTag,
+      phaseTag: `${runTag}${phaseTag}`,
       rate: couriers,
       batch: opts.batch,
       seconds,
@@ -309,7 +309,7 @@ async function freshnessPhase(stack: Stack, browser: Browser, base: string, cook
     take(await drainTrace(page, true));
     const workerStats = workerLine(statsBefore, await worker.call<WorkerStats>('stats'), (monoMs() - result.startMs) / 1000);
 
-    const phase: FreshnessPhase = { map, acceptedToDrawn: [], acceptedToReceived: [], receivedToDrawn: [], accepted: 0, superseded: 0, missing: 0, refused: 0, result, workerStats };
+    const phase: FreshnessPhase = { couriers, map, acceptedToDrawn: [], acceptedToReceived: [], receivedToDrawn: [], accepted: 0, superseded: 0, missing: 0, refused: 0, result, workerStats };
     const newest = new Map<string, number>();
     const undelivered: [string, number][] = [];
     for (const req of result.requests) {
@@ -319,7 +319,7 @@ async function freshnessPhase(stack: Stack, browser: Browser, base: string, cook
       }
       for (let i = 0; i < opts.batch; i++) {
         phase.accepted++;
-        const courierId = courierIdOf(stack.runTag, (req.r * opts.batch + i) % couriers);
+        const courierId = courierIdOf(runTag, (req.r * opts.batch + i) % couriers);
         const key = `${courierId}|${req.occurredAt}`;
         const at = received.get(key);
         if (at === undefined) {
@@ -362,7 +362,14 @@ await withStack('map', { POSITIONS_FRAME_MS: String(opts['frame-ms']), OPS_USERS
 
     const phases: FpsPhase[] = [];
     for (const couriers of [opts.couriers, opts.large].filter((n) => n > 0)) phases.push(await fpsPhase(stack, browser, base, cookie, load, serverPid, couriers));
-    const fresh = opts['fresh-seconds'] > 0 ? await freshnessPhase(stack, browser, base, cookie, load, serverPid) : undefined;
+    const freshCouriers = opts['fresh-seconds'] > 0 ? opts['fresh-couriers'].split(',').filter(Boolean).map(Number) : [];
+    if (freshCouriers.some((n) => !Number.isInteger(n) || n < opts.batch)) throw new Error(`--fresh-couriers: expected counts of at least --batch (${opts.batch}), got "${opts['fresh-couriers']}"`);
+    const fresh: FreshnessPhase[] = [];
+    if (freshCouriers.length > 0) {
+      say('starting the location worker…');
+      const worker = await stack.start('worker');
+      for (const couriers of freshCouriers) fresh.push(await freshnessPhase(stack, browser, base, cookie, load, worker, serverPid, couriers));
+    }
 
     const lines = [
       '',
@@ -396,26 +403,36 @@ await withStack('map', { POSITIONS_FRAME_MS: String(opts['frame-ms']), OPS_USERS
         `  ${p.map.cpu}`,
       ]),
     ];
-    if (fresh) {
-      const loadSeconds = (fresh.result.endMs - fresh.result.startMs) / 1000;
-      const p99 = percentile(Float64Array.from(fresh.acceptedToDrawn).sort(), 99);
+    if (fresh.length > 0) {
       lines.push(
         '',
-        `freshness at the browser: ${fmt.int(opts['fresh-couriers'])} couriers each pinging once a second through POST /api/events (${opts.batch} per request, integrator token), ` +
-          `the location worker, the fan-out and the socket to the map; ${opts['fresh-seconds']}s; times from the ping's 202 to the end of the first redraw after its frame arrived`,
-        `achieved: ${fmt.int(fresh.accepted / loadSeconds)} pings/s accepted; ${fresh.result.late} requests sent late; map ${fresh.map.fps.toFixed(1)} fps (slowest second ${fresh.map.minSecondFps.toFixed(1)}) while it ran`,
+        `freshness at the browser: N couriers each pinging once a second through POST /api/events (${opts.batch} per request, integrator token), ` +
+          `the location worker, the fan-out and the socket to the map, ${opts['fresh-seconds']}s each; from the ping's 202 to the end of the first redraw after its frame arrived; ` +
+          'everything, the browser included, on this machine',
         '',
         table([
-          ['latency (ms)', 'count', 'p50', 'p95', 'p99', 'max', 'target'],
-          ['accepted → drawn on the map', ...dist(fresh.acceptedToDrawn), `p99 <= ${opts['target-p99']} ms  ${verdict(p99 <= opts['target-p99'])}`],
-          ['  stage: accepted → frame received by the page', ...dist(fresh.acceptedToReceived), ''],
-          ['  stage: received → drawn', ...dist(fresh.receivedToDrawn), ''],
+          ['couriers (pings/s)', 'accepted → drawn p50 / p95 / p99 / max', 'of which → received p99', 'received → drawn p99', 'map fps (slowest s)', 'machine busy', 'target'],
+          ...fresh.map((f) => {
+            const sorted = Float64Array.from(f.acceptedToDrawn).sort();
+            const p99 = percentile(sorted, 99);
+            return [
+              `${fmt.int(f.couriers)} (${fmt.int(f.accepted / ((f.result.endMs - f.result.startMs) / 1000))})`,
+              `${fmt.ms(percentile(sorted, 50))} / ${fmt.ms(percentile(sorted, 95))} / ${fmt.ms(p99)} / ${fmt.ms(sorted[sorted.length - 1])}`,
+              fmt.ms(percentile(Float64Array.from(f.acceptedToReceived).sort(), 99)),
+              fmt.ms(percentile(Float64Array.from(f.receivedToDrawn).sort(), 99)),
+              `${f.map.fps.toFixed(1)} (${f.map.minSecondFps.toFixed(1)})`,
+              `${f.map.machineBusyPct.toFixed(0)}%`,
+              `p99 <= ${opts['target-p99']} ms  ${verdict(p99 <= opts['target-p99'])}`,
+            ];
+          }),
         ]),
         '',
-        `pings: ${fmt.int(fresh.accepted)} accepted, ${fmt.int(fresh.acceptedToDrawn.length)} drawn, ${fmt.int(fresh.superseded)} superseded by a newer ping of the courier before a frame, ` +
-          `${fmt.int(fresh.missing)} missing, ${fmt.int(fresh.refused)} refused, ${fresh.result.errors} failed requests`,
-        `  ${fresh.map.cpu}`,
-        `  ${fresh.workerStats}`,
+        ...fresh.flatMap((f) => [
+          `${fmt.int(f.couriers)} couriers: ${fmt.int(f.accepted)} pings accepted, ${fmt.int(f.acceptedToDrawn.length)} drawn, ${fmt.int(f.superseded)} superseded by a newer ping of the courier before a frame, ` +
+            `${fmt.int(f.missing)} missing, ${fmt.int(f.refused)} refused, ${f.result.errors} failed requests, ${f.result.late} requests sent late`,
+          `  ${f.map.cpu}`,
+          `  ${f.workerStats}`,
+        ]),
       );
     }
     console.log(lines.join('\n'));

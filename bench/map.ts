@@ -125,6 +125,15 @@ async function openMap(browser: Browser, base: string, cookie: string): Promise<
 
 const mapCouriers = (page: Page) => page.evaluate(() => window.__mapStats?.couriers ?? 0);
 
+/** Waits until the map knows `couriers` couriers (from the snapshot and the live frames). */
+async function waitForCouriers(page: Page, couriers: number): Promise<void> {
+  const deadline = monoMs() + 30_000;
+  while ((await mapCouriers(page)) < couriers) {
+    if (monoMs() > deadline) throw new Error(`the map shows ${await mapCouriers(page)} couriers after 30 s, expected ${couriers}`);
+    await sleep(250);
+  }
+}
+
 /**
  * Redraws per second over `seconds`, sampled every second; `onSecond` runs after each
  * sample (the freshness phase drains the trace there).
@@ -229,11 +238,7 @@ async function fpsPhase(stack: Stack, browser: Browser, base: string, cookie: st
   const page = await openMap(browser, base, cookie);
   let map: FpsFigures;
   try {
-    const deadline = monoMs() + 30_000;
-    while ((await mapCouriers(page)) < couriers) {
-      if (monoMs() > deadline) throw new Error(`the map shows ${await mapCouriers(page)} couriers after 30 s, expected ${couriers}`);
-      await sleep(250);
-    }
+    await waitForCouriers(page, couriers);
     await sleep(opts.warmup * 1000);
     say(`  measuring the map for ${opts.seconds}s…`);
     map = await measureFps(page, opts.seconds, { server: serverPid, 'fleet feed': load.pid, chromium: chromiumPids() });
@@ -282,11 +287,7 @@ async function freshnessPhase(stack: Stack, browser: Browser, base: string, cook
   await paced('w', Math.max(2, opts.warmup));
   const page = await openMap(browser, base, cookie);
   try {
-    const deadline = monoMs() + 30_000;
-    while ((await mapCouriers(page)) < couriers) {
-      if (monoMs() > deadline) throw new Error(`the map shows ${await mapCouriers(page)} couriers after 30 s, expected ${couriers}`);
-      await sleep(250);
-    }
+    await waitForCouriers(page, couriers);
     const offset = await pageClockOffset(page);
     const received = new Map<string, number>();
     const drawn = new Map<string, number>();

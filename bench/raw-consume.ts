@@ -15,6 +15,8 @@ export interface RawConsumeArgs {
   /** Each partition's end (high watermark) to read up to. */
   ends: Record<number, number>;
   timeoutMs: number;
+  /** Batches handled at once: one per partition, as the worker hands them to its lanes. */
+  partitionsConsumedConcurrently: number;
 }
 
 export interface RawConsumeResult {
@@ -44,7 +46,7 @@ export async function rawConsume(args: RawConsumeArgs, log: Log): Promise<RawCon
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: args.partitionsConsumedConcurrently,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {

@@ -9,7 +9,7 @@
 // The frames (lib/stats/activity-generator.ts, 1.5-2 KB each, keyed by uid as
 // `npm run activity` writes them) are produced into the topic first. Then each pass reads the
 // whole topic with a fresh consumer group in a fresh process: the raw baseline (bench/
-// raw-consume.ts: same fetch sizes, 3 partitions at once, a commit per batch, nothing else),
+// raw-consume.ts: same fetch sizes, every partition's batch at once, a commit per batch, nothing else),
 // the worker (bench/child.ts role "activity-worker"; done when every partition's applied
 // offset in Redis is at the end), and the raw baseline again, to show the run's noise.
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -147,6 +147,7 @@ async function rawPass(stack: Stack, name: string, ends: Record<number, number>)
     groupId: `${stack.env.WORKER_GROUP_PREFIX}.raw-${name.replace(/\W+/g, '-')}`,
     ends,
     timeoutMs: opts.timeout * 1000,
+    partitionsConsumedConcurrently: opts.partitions,
   };
   const startMs = monoMs();
   const r = await child.call<RawConsumeResult>('consume', args, (opts.timeout + 60) * 1000);
@@ -289,7 +290,7 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
     `settings: ${fmt.int(frames)} frames of ${fmt.int(loaded.bytes / frames)} bytes on average, ${fmt.int(opts.users)} users, seed ${opts.seed}, ` +
       `${fmt.int(opts.rate)} frames per event-time second, ${opts.partitions} partitions; ` +
       `${opts.workers > 1 ? `${opts.workers} worker processes` : 'the worker'} and each raw consumer a fresh process and consumer group, fetching ` +
-      `maxBytes ${(ACTIVITY_FETCH.maxBytes ?? 0) / 2 ** 20} MiB, maxBytesPerPartition ${(ACTIVITY_FETCH.maxBytesPerPartition ?? 0) / 2 ** 20} MiB, 3 partitions at once`,
+      `maxBytes ${(ACTIVITY_FETCH.maxBytes ?? 0) / 2 ** 20} MiB, maxBytesPerPartition ${(ACTIVITY_FETCH.maxBytesPerPartition ?? 0) / 2 ** 20} MiB, every partition's batch at once`,
   );
   lines.push(
     `preload: ${fmt.s(loaded.seconds)} (${fmt.int(frames / loaded.seconds)} frames/s, ${(loaded.bytes / 2 ** 20 / loaded.seconds).toFixed(0)} MiB/s; ` +

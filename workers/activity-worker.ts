@@ -6,9 +6,10 @@
 // of the group, holding a lease, emits the windows the watermark has passed and samples the
 // topics' ingest rate.
 import { randomBytes } from 'node:crypto';
-import type { ConsumerConfig } from 'kafkajs';
+import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { createLease } from '../lib/kafka/lease';
+import { type LaneBatch, partitionLanes } from '../lib/kafka/partition-lanes';
 import { toDeadLetter } from '../lib/kafka/run-consumer';
 import { statsChannel } from '../lib/realtime/channels';
 import { emitWindows } from '../lib/stats/emit-windows';
@@ -25,7 +26,13 @@ export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerParti
 
 const SAMPLE_EVERY_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
+/** Batches a partition's lane holds: one being applied, one fetched behind it. */
+const LANE_DEPTH = 2;
 const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
+
+interface ActivityBatch extends LaneBatch {
+  messages: KafkaMessage[];
+}
 
 export async function createActivityWorker(deps: WorkerDeps) {
   const { kafka, redis, topics, log, metrics } = deps;
@@ -44,53 +51,82 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const reader = createFrameReader();
   // Each partition's state as of its last applied batch; re-read after a rebalance.
   const states = new Map<number, PartitionState>();
-  consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
+
+  /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
+  async function applyActivity({ partition, messages, next }: ActivityBatch) {
+    const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
+    const last = Number(messages[messages.length - 1]!.offset);
+    let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
+    let counted = 0;
+    let poisoned = 0;
+    // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
+    while (last > from.offset) {
+      const fresh = from.offset < 0 ? messages : messages.filter((m) => Number(m.offset) > from.offset);
+      const read = await reader.read(fresh.map((m) => m.value), from.watermark, allowedLatenessSec);
+      const poison = read.poison.map((i) => fresh[i]!);
+      if (poison.length > 0) {
+        await producer.send({
+          topic: topics.deadLetters,
+          acks: -1,
+          messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
+        });
+      }
+      const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: read.watermark, groups: read.groups });
+      if (result.ok) {
+        counted = fresh.length - poison.length;
+        poisoned = poison.length;
+        from = { offset: last, watermark: read.watermark };
+      } else {
+        from = result.state; // another pass got here first: take its state and go on from it
+      }
+    }
+    states.set(partition, from);
+    try {
+      await consumer.commitOffsets([{ topic, partition, offset: next }]);
+    } catch (err) {
+      // Redis holds what was applied, so a replay from an older commit skips it: not fatal
+      log.warn({ err, topic, partition, offset: next }, 'activity offset commit failed (the partition may have moved); its next owner skips what is applied');
+    }
+    metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
+    if (poisoned > 0) {
+      metrics.eventsIn.inc({ type: 'activity', outcome: 'dead_lettered' }, poisoned);
+      log.warn({ topic, partition, deadLettered: poisoned }, 'activity frames sent to the dead-letter topic');
+    }
+    timer();
+  }
+
+  // A batch is applied in its partition's lane while kafkajs fetches the next ones.
+  const lanes = partitionLanes<ActivityBatch>({
+    depth: LANE_DEPTH,
+    apply: applyActivity,
+    failed(batch, err) {
+      states.delete(batch.partition);
+      log.warn({ err, topic, partition: batch.partition, offset: batch.from }, 'applying an activity batch failed; fetching it again');
+      consumer.seek({ topic, partition: batch.partition, offset: batch.from });
+    },
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    states.clear();
+    lanes.reset();
+  });
+  let stopping = false;
 
   await consumer.run({
-    partitionsConsumedConcurrently: 3,
+    // every partition's batch of a fetch is handed over at once; its lane does the work
+    partitionsConsumedConcurrently: Math.max(1, deps.partitions ?? 6),
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const { partition, messages } = batch;
-      if (messages.length === 0) return;
-      const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
-      const last = Number(messages[messages.length - 1]!.offset);
-      let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
-      let counted = 0;
-      let poisoned = 0;
-      // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
-      while (last > from.offset) {
-        const fresh = from.offset < 0 ? messages : messages.filter((m) => Number(m.offset) > from.offset);
-        const read = await reader.read(fresh.map((m) => m.value), from.watermark, allowedLatenessSec);
-        const poison = read.poison.map((i) => fresh[i]!);
-        if (poison.length > 0) {
-          await producer.send({
-            topic: topics.deadLetters,
-            acks: -1,
-            messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
-          });
-        }
-        const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: read.watermark, groups: read.groups });
-        if (result.ok) {
-          counted = fresh.length - poison.length;
-          poisoned = poison.length;
-          from = { offset: last, watermark: read.watermark };
-        } else {
-          from = result.state; // another pass got here first: take its state and go on from it
-        }
-      }
-      states.set(partition, from);
-      await consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]);
-      // kafkajs fetches on from the last resolved offset, not the committed one.
-      resolveOffset(messages[messages.length - 1]!.offset);
+      if (messages.length === 0 || stopping) return;
+      const lastOffset = messages[messages.length - 1]!.offset;
+      // kafkajs sets the offset a batch was fetched from on every Batch, though its types omit it
+      const { fetchedOffset } = batch as typeof batch & { fetchedOffset: string };
+      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), messages });
+      // kafkajs fetches on from the last resolved offset, not the committed one
+      if (handed) resolveOffset(lastOffset);
       await heartbeat();
-      metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
-      if (poisoned > 0) {
-        metrics.eventsIn.inc({ type: 'activity', outcome: 'dead_lettered' }, poisoned);
-        log.warn({ topic, partition, deadLettered: poisoned }, 'activity frames sent to the dead-letter topic');
-      }
       metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
-      timer();
     },
   });
 
@@ -132,8 +168,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
     consumer,
     async stop() {
       running = false;
+      stopping = true;
       wake?.();
       await emitter;
+      // what was handed over is applied and committed while the consumer is still in its group
+      await lanes.drain();
       await consumer.disconnect();
       await reader.close();
       await lease.release();

@@ -10,22 +10,24 @@ describe('classifier', () => {
     const c = classifier(-Infinity, 5);
     c.add('a', H + 10);
     c.add('b', H + 20.5);
+    c.add('a', H + 40); // a user again: one uid, two frames
     c.add('c', H + 3700); // watermark now past minute H's end + 5 s, and past hour H's
     c.add('d', H + 30); // late for its minute and its hour, in time for its day
     c.add('e', H + 3650); // its minute ended at H+3660, +5 s < watermark: late for it, in time for its hour
     expect(c.watermark).toBe(H + 3700);
     expect(c.groups()).toEqual([
-      { level: 0, minute: H, uids: ['a', 'b'] },
-      { level: 0, minute: H + 3660, uids: ['c'] },
-      { level: 2, minute: H, uids: ['d'] },
-      { level: 1, minute: H + 3600, uids: ['e'] },
+      { level: 0, minute: H, frames: 3, uids: ['a', 'b'] },
+      { level: 0, minute: H + 3660, frames: 1, uids: ['c'] },
+      { level: 2, minute: H, frames: 1, uids: ['d'] },
+      { level: 1, minute: H + 3600, frames: 1, uids: ['e'] },
     ]);
   });
 
   it('counts a frame late for every window at level WINDOWS.length', () => {
     const c = classifier(H + 3 * 86_400, 5);
     c.add('a', H + 1);
-    expect(c.groups()).toEqual([{ level: WINDOWS.length, minute: H, uids: ['a'] }]);
+    c.add('a', H + 2);
+    expect(c.groups()).toEqual([{ level: WINDOWS.length, minute: H, frames: 2, uids: ['a'] }]);
     expect(c.watermark).toBe(H + 3 * 86_400);
   });
 
@@ -51,7 +53,7 @@ describe('classifier', () => {
           for (const g of [...first.groups(), ...second.groups()]) {
             WINDOWS.forEach((w, r) => {
               const start = Math.floor(g.minute / w.sizeSec) * w.sizeSec;
-              if (r < g.level) late[r]!.set(start, (late[r]!.get(start) ?? 0) + g.uids.length);
+              if (r < g.level) late[r]!.set(start, (late[r]!.get(start) ?? 0) + g.frames);
               else users[r]!.set(start, new Set([...(users[r]!.get(start) ?? []), ...g.uids]));
             });
           }

@@ -1,7 +1,8 @@
 // One partition's batch of activity frames, classified exactly as TumblingWindows would
 // classify them against the partition's watermark, and grouped for one Redis call: for
-// each minute, the uids of the frames in time for the minute (and so for its hour and day),
-// those late for the minute but in time for the hour, and so on. The watermark moves after
+// each minute, the distinct uids of the frames in time for the minute (and so for its hour
+// and day), those late for the minute but in time for the hour, and so on, each group with
+// its count of frames (late events are counted per frame). The watermark moves after
 // each frame, as in TumblingWindows, so replaying the same frames from the same watermark
 // gives the same groups.
 
@@ -19,6 +20,9 @@ export interface ActivityGroup {
   level: number;
   /** Start of the frames' minute, epoch seconds. */
   minute: number;
+  /** Frames in the group. */
+  frames: number;
+  /** Their distinct uids. */
   uids: string[];
 }
 
@@ -31,7 +35,7 @@ export interface Classifier {
 /** `watermark`: the partition's watermark before the batch (-Infinity when it has none). */
 export function classifier(watermark: number, allowedLatenessSec: number): Classifier {
   // key: minute * 4 + level (exact in a double for any minute up to 2^50)
-  const byKey = new Map<number, string[]>();
+  const byKey = new Map<number, { frames: number; uids: Set<string> }>();
   let wm = watermark;
   return {
     add(uid, tsSec) {
@@ -44,16 +48,18 @@ export function classifier(watermark: number, allowedLatenessSec: number): Class
         level++;
       }
       const key = start * 4 + level;
-      const uids = byKey.get(key);
-      if (uids) uids.push(uid);
-      else byKey.set(key, [uid]);
+      const group = byKey.get(key);
+      if (group) {
+        group.frames++;
+        group.uids.add(uid);
+      } else byKey.set(key, { frames: 1, uids: new Set([uid]) });
       if (tsSec > wm) wm = tsSec;
     },
     get watermark() {
       return wm;
     },
     groups() {
-      return [...byKey].map(([key, uids]) => ({ level: key % 4, minute: (key - (key % 4)) / 4, uids }));
+      return [...byKey].map(([key, g]) => ({ level: key % 4, minute: (key - (key % 4)) / 4, frames: g.frames, uids: [...g.uids] }));
     },
   };
 }

@@ -3,6 +3,7 @@ import { activityFrames } from './activity-generator';
 import { classifier } from './classify-activity';
 import { packFrames, readBatch } from './read-batch';
 import { referenceUidTs } from './read-uid-ts';
+import { joinUids } from './window-store';
 
 describe('readBatch', () => {
   it('classifies packed frames as the classifier does over JSON.parse, and names the poison', () => {
@@ -11,14 +12,28 @@ describe('readBatch', () => {
     frames.splice(20, 0, '{"ts":1800000000}'); // no uid
     const values: (Uint8Array | null)[] = frames.map((t) => Buffer.from(t));
     values.splice(30, 0, null); // a message without a value
-    const { bytes, ends } = packFrames(values);
-    const result = readBatch(bytes, ends, 1_800_000_010, 5);
+    const { bytes, spans } = packFrames(values);
+    const result = readBatch(bytes, spans, 1_800_000_010, 5);
 
     const reference = classifier(1_800_000_010, 5);
     for (const v of values) {
       const frame = v ? referenceUidTs(Buffer.from(v).toString('utf8')) : null;
       if (frame) reference.add(frame.uid, frame.ts);
     }
-    expect(result).toEqual({ groups: reference.groups(), watermark: reference.watermark, poison: [7, 20, 30] });
+    expect(result).toEqual({ groups: reference.groups().map((g) => ({ ...g, uids: joinUids(g.uids) })), watermark: reference.watermark, poison: [7, 20, 30] });
+  });
+
+  it('packs the values of one buffer as one span, and values of several one by one', () => {
+    const fetched = Buffer.from('..{"uid":"a","ts":1}...{"uid":"b","ts":2}.');
+    const a = fetched.subarray(2, 20);
+    const b = fetched.subarray(23, 41);
+    const elsewhere = Buffer.from('{"uid":"c","ts":3}');
+    for (const values of [[a, null, b], [a, elsewhere, b], [b, a]]) {
+      const { bytes, spans } = packFrames(values);
+      const frames = values.map((_, i) => Buffer.from(bytes.subarray(spans[2 * i]!, spans[2 * i + 1]!)).toString());
+      expect(frames).toEqual(values.map((v) => v?.toString() ?? ''));
+    }
+    expect(packFrames([a, null, b]).bytes.length).toBe(39); // the span from a to b, headers between
+    expect(packFrames([a, elsewhere, b]).bytes.length).toBe(54); // value by value
   });
 });

@@ -26,18 +26,26 @@ local open = state .. ':open'
 local touched = {}
 local i = 9
 for _ = 1, tonumber(ARGV[8]) do
-  local level, minute, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  local first, last = i + 3, i + 2 + n
-  i = last + 1
+  -- a group: level, minute, frames, then k uids, or k = 0 and the uids joined by newlines
+  local level, minute, frames, k = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  local uids = {}
+  if k == 0 then
+    for uid in string.gmatch(ARGV[i + 4], '[^\\n]+') do uids[#uids + 1] = uid end
+    i = i + 5
+  else
+    for c = i + 4, i + 3 + k do uids[#uids + 1] = ARGV[c] end
+    i = i + 4 + k
+  end
+  local n = #uids
   for r = 1, 3 do
     local start = minute - minute % sizes[r]
     local window = names[r] .. ':' .. string.format('%d', start)
     local figures = P .. 'w:' .. window
     if r <= level then
-      redis.call('HINCRBY', figures, 'l' .. part, n)
+      redis.call('HINCRBY', figures, 'l' .. part, frames)
     else
       local users = state .. ':u:' .. window
-      for c = first, last, 1000 do redis.call('SADD', users, unpack(ARGV, c, math.min(c + 999, last))) end
+      for c = 1, n, 1000 do redis.call('SADD', users, unpack(uids, c, math.min(c + 999, n))) end
       redis.call('ZADD', open, start + sizes[r], window)
       redis.call('HSET', figures, 'u' .. part, redis.call('SCARD', users))
     end
@@ -49,7 +57,7 @@ for _ = 1, tonumber(ARGV[8]) do
     end
   end
   local hll = P .. 'hll:' .. string.format('%d', minute - minute % 3600)
-  for c = first, last, 1000 do redis.call('PFADD', hll, unpack(ARGV, c, math.min(c + 999, last))) end
+  for c = 1, n, 1000 do redis.call('PFADD', hll, unpack(uids, c, math.min(c + 999, n))) end
   redis.call('EXPIRE', hll, ${WINDOW_TTL_SEC})
 end
 if ARGV[5] ~= '' then
@@ -164,7 +172,15 @@ export interface BatchToApply {
   /** Offset of the batch's last message, and the watermark after it. */
   offset: number;
   watermark: number;
-  groups: ActivityGroup[];
+  groups: BatchGroup[];
+}
+
+/** A group as sent to Redis: its uids as a list, or joined by newlines (one string to copy and send, not thousands). */
+export type BatchGroup = Omit<ActivityGroup, 'uids'> & { uids: string[] | string };
+
+/** The uids joined by newlines, or the list itself when a uid holds a newline. */
+export function joinUids(uids: string[]): string[] | string {
+  return uids.some((uid) => uid.includes('\n')) ? uids : uids.join('\n');
 }
 
 /** Applies a batch, or returns the partition's actual state when `from` is not it any more. */
@@ -186,8 +202,11 @@ export async function applyBatch(
     batch.groups.length,
   ];
   for (const g of batch.groups) {
-    args.push(g.level, g.minute, g.uids.length);
-    for (const uid of g.uids) args.push(uid);
+    if (typeof g.uids === 'string') args.push(g.level, g.minute, g.frames, 0, g.uids);
+    else {
+      args.push(g.level, g.minute, g.frames, g.uids.length);
+      for (const uid of g.uids) args.push(uid);
+    }
   }
   const result = await withCommands(redis).statsApply(0, ...args);
   return result[0] === 1 ? { ok: true } : { ok: false, state: toState(result[1], result[2] || null) };

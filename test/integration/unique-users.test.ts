@@ -11,7 +11,7 @@ import { WINDOWS, type WindowName } from '../../lib/stats/classify-activity';
 import { referenceUidTs } from '../../lib/stats/read-uid-ts';
 import { TumblingWindows } from '../../lib/stats/tumbling-windows';
 import { rebuildStats } from '../../lib/stats/rebuild-stats';
-import { applyBatch, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
+import { applyBatch, joinUids, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
 import { freePort } from '../../scripts/infra/proc';
 import { createActivityWorker } from '../../workers/activity-worker';
 import { type Harness, createHarness, eventually, topicSize } from './harness';
@@ -214,12 +214,38 @@ describe('unique users', () => {
     const h = await harness('uu-fence');
     const prefix = statsPrefix(h.topics.userActivity);
     const from = await readPartitionState(h.redis, prefix, 0);
-    const batch = { partition: 0, from, offset: 9, watermark: 1_800_000_030, groups: [{ level: 1, minute: 1_800_000_000 - 60, uids: ['a'] }] };
+    const batch = { partition: 0, from, offset: 9, watermark: 1_800_000_030, groups: [{ level: 1, minute: 1_800_000_000 - 60, frames: 1, uids: ['a'] }] };
     expect(await applyBatch(h.redis, prefix, LATENESS, batch)).toEqual({ ok: true });
     // a second pass over the same frames (a replay, or another worker after a rebalance)
     expect(await applyBatch(h.redis, prefix, LATENESS, batch)).toEqual({ ok: false, state: { offset: 9, watermark: 1_800_000_030 } });
     const [figures] = await liveFigures(h.redis, prefix, [{ window: 'm', start: 1_800_000_000 - 60 }]);
     expect(figures).toMatchObject({ uniqueUsers: 0, lateEvents: 1 });
+  });
+
+  it('takes uids joined by newlines or listed (a uid may hold a newline), and counts late events per frame', async () => {
+    const h = await harness('uu-groups');
+    const prefix = statsPrefix(h.topics.userActivity);
+    const minute = 1_800_000_000;
+    const groups = [
+      { level: 0, minute, frames: 3, uids: joinUids(['a', 'b']) },
+      { level: 0, minute, frames: 2, uids: joinUids(['line\nbreak', 'b', 'c']) },
+      { level: 1, minute: minute - 60, frames: 5, uids: joinUids(['d']) },
+    ];
+    expect(groups.map((g) => typeof g.uids)).toEqual(['string', 'object', 'string']);
+    const from = await readPartitionState(h.redis, prefix, 0);
+    expect(await applyBatch(h.redis, prefix, LATENESS, { partition: 0, from, offset: 4, watermark: minute + 30, groups })).toEqual({ ok: true });
+    const figures = await liveFigures(h.redis, prefix, [
+      { window: 'm', start: minute },
+      { window: 'm', start: minute - 60 },
+      { window: 'h', start: minute }, // minute starts an hour
+      { window: 'h', start: minute - 3600 },
+    ]);
+    expect(figures.map((f) => [f.uniqueUsers, f.lateEvents])).toEqual([
+      [4, 0], // a, b, c and the uid with a newline in it
+      [0, 5], // late for its minute: five frames, one user
+      [4, 0],
+      [1, 0], // the late frames' user, in time for its hour
+    ]);
   });
 
   it('gives the same figures after a worker is killed with SIGKILL mid-stream and restarted', async () => {

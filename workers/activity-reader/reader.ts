@@ -39,13 +39,13 @@ export function createFrameReader(): FrameReader {
 
   return {
     read(values, watermark, allowedLatenessSec) {
-      const { bytes, ends } = packFrames(values);
+      const { bytes, spans } = packFrames(values);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        const request: ReadRequest = { id, bytes, ends, watermark, allowedLatenessSec };
+        const request: ReadRequest = { id, bytes, spans, watermark, allowedLatenessSec };
         // transfer, not copy: the packed buffer belongs to the thread from here
-        thread.postMessage(request, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+        thread.postMessage(request, [bytes.buffer as ArrayBuffer, spans.buffer as ArrayBuffer]);
       });
     },
     async close() {

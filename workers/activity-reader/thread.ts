@@ -6,14 +6,15 @@ import { readBatch } from '../../lib/stats/read-batch';
 export interface ReadRequest {
   id: number;
   bytes: Uint8Array;
-  ends: Uint32Array;
+  /** Frame i is bytes[spans[2i], spans[2i+1]). */
+  spans: Uint32Array;
   watermark: number;
   allowedLatenessSec: number;
 }
 
 parentPort!.on('message', (r: ReadRequest) => {
   try {
-    parentPort!.postMessage({ id: r.id, ok: true, result: readBatch(r.bytes, r.ends, r.watermark, r.allowedLatenessSec) });
+    parentPort!.postMessage({ id: r.id, ok: true, result: readBatch(r.bytes, r.spans, r.watermark, r.allowedLatenessSec) });
   } catch (err) {
     parentPort!.postMessage({ id: r.id, ok: false, error: String((err as Error).stack ?? err) });
   }

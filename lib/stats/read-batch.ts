@@ -29,11 +29,14 @@ export function readBatch(bytes: Uint8Array, spans: Uint32Array, watermark: numb
 }
 
 /**
- * Packs frames into one buffer for readBatch (a missing value is an empty frame). Kafka's
- * values of one fetch lie in order in one buffer, a few bytes of record header apart: they
- * are copied as one span, not one by one.
+ * Packs frames into one buffer for readBatch (a missing value is an empty frame), taken from
+ * `alloc` (at least the size asked for). Kafka's values of one fetch lie in order in one
+ * buffer, a few bytes of record header apart: they are copied as one span, not one by one.
  */
-export function packFrames(values: (Uint8Array | null)[]): { bytes: Uint8Array; spans: Uint32Array } {
+export function packFrames(
+  values: (Uint8Array | null)[],
+  alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): { bytes: Uint8Array; spans: Uint32Array } {
   const spans = new Uint32Array(values.length * 2);
   const present = values.filter((v): v is Uint8Array => v !== null);
   const first = present[0];
@@ -49,7 +52,8 @@ export function packFrames(values: (Uint8Array | null)[]): { bytes: Uint8Array; 
     }
     // one span when it wastes little (headers between values); else value by value
     if (inOrder && to - from <= 2 * present.reduce((n, v) => n + v.length, 0)) {
-      const bytes = new Uint8Array(first.buffer, from, to - from).slice();
+      const bytes = alloc(to - from);
+      bytes.set(new Uint8Array(first.buffer, from, to - from));
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (!v) continue;
@@ -61,7 +65,7 @@ export function packFrames(values: (Uint8Array | null)[]): { bytes: Uint8Array; 
   }
   let total = 0;
   for (const v of present) total += v.length;
-  const bytes = new Uint8Array(total);
+  const bytes = alloc(total);
   let at = 0;
   values.forEach((v, i) => {
     if (!v) return;

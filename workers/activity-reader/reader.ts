@@ -1,5 +1,7 @@
 // The main thread's side of the reader thread: one request per batch, answered in order.
-// A thread that dies fails the batches it held (kafkajs retries them) and is replaced.
+// A thread that dies fails the batches it held (their lanes fetch them again) and is replaced.
+// A batch's frames go over in shared memory from a pool, so no buffer of megabytes is
+// allocated (and its pages faulted in) per batch.
 import { Worker } from 'node:worker_threads';
 import { type ReadBatchResult, packFrames } from '../../lib/stats/read-batch';
 import type { ReadRequest } from './thread';
@@ -11,7 +13,26 @@ export interface FrameReader {
   close(): Promise<void>;
 }
 
+/** Shared buffers kept for reuse; grown in whole MiB. */
+const POOL_KEEP = 16;
+const MiB = 1024 * 1024;
+
+function sharedPool() {
+  const free: SharedArrayBuffer[] = [];
+  return {
+    take(size: number): SharedArrayBuffer {
+      const i = free.findIndex((b) => b.byteLength >= size);
+      if (i >= 0) return free.splice(i, 1)[0]!;
+      return new SharedArrayBuffer(Math.max(1, Math.ceil(size / MiB)) * MiB);
+    },
+    give(buffer: SharedArrayBuffer) {
+      if (free.length < POOL_KEEP) free.push(buffer);
+    },
+  };
+}
+
 export function createFrameReader(): FrameReader {
+  const pool = sharedPool();
   const pending = new Map<number, { resolve: (r: ReadBatchResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let closing = false;
@@ -39,14 +60,15 @@ export function createFrameReader(): FrameReader {
 
   return {
     read(values, watermark, allowedLatenessSec) {
-      const { bytes, spans } = packFrames(values);
+      let shared: SharedArrayBuffer | undefined;
+      const { bytes, spans } = packFrames(values, (size) => new Uint8Array((shared = pool.take(size)), 0, size));
       const id = nextId++;
-      return new Promise((resolve, reject) => {
+      return new Promise<ReadBatchResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         const request: ReadRequest = { id, bytes, spans, watermark, allowedLatenessSec };
-        // transfer, not copy: the packed buffer belongs to the thread from here
-        thread.postMessage(request, [bytes.buffer as ArrayBuffer, spans.buffer as ArrayBuffer]);
-      });
+        // the shared bytes are the thread's until it answers; the spans are handed over
+        thread.postMessage(request, [spans.buffer as ArrayBuffer]);
+      }).finally(() => shared && pool.give(shared));
     },
     async close() {
       closing = true;

@@ -262,6 +262,28 @@ describe('unique users', () => {
     await expectFiguresMatch(h, frames);
   }, 180_000);
 
+  it('when a batch cannot be applied, fetches it again until it can, skipping nothing', async () => {
+    const h = await harness('uu-fail');
+    const frames = stream(12);
+    // partition 0's state key holds a string: every script call on it fails (WRONGTYPE)
+    const state0 = `${statsPrefix(h.topics.userActivity)}p0`;
+    await h.redis.set(state0, 'in the way');
+    const worker = await createActivityWorker(h);
+    try {
+      await produce(h, frames);
+      // the other partitions go on meanwhile; partition 0 keeps failing and nothing of it counts
+      await eventually(async () => {
+        const states = await Promise.all([1, 2].map((p) => readPartitionState(h.redis, statsPrefix(h.topics.userActivity), p)));
+        return states.every((st) => st.offset > 0) ? true : undefined;
+      }, 60_000, 'partitions 1 and 2 applied');
+      expect(await h.redis.get(state0)).toBe('in the way');
+      await h.redis.del(state0);
+      await expectFiguresMatch(h, frames);
+    } finally {
+      await worker.stop();
+    }
+  }, 180_000);
+
   it('gives the same figures with two workers sharing the partitions', async () => {
     const h = await harness('uu-two');
     const frames = stream(9);

@@ -15,12 +15,38 @@ redis.call('HSET', KEYS[1], 't', ARGV[1], 'json', ARGV[2])
 if KEYS[2] then redis.call('GEOADD', KEYS[2], ARGV[3], ARGV[4], ARGV[5]) end
 return 1`;
 
+// The same for a whole batch in one call. KEYS[1] the GEO set, then one location hash per
+// entry; ARGV per entry: time, json, then lng, lat, member for the GEO set or three ''.
+// Returns 1 for each entry stored, 0 for each refused as older.
+const SET_MANY_IF_NEWER = `
+local out = {}
+for i = 2, #KEYS do
+  local a = (i - 2) * 5
+  local current = redis.call('HGET', KEYS[i], 't')
+  if current and tonumber(current) >= tonumber(ARGV[a + 1]) then
+    out[i - 1] = 0
+  else
+    redis.call('HSET', KEYS[i], 't', ARGV[a + 1], 'json', ARGV[a + 2])
+    if ARGV[a + 5] ~= '' then redis.call('GEOADD', KEYS[1], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]) end
+    out[i - 1] = 1
+  end
+end
+return out`;
+
 interface LocationCommands {
   setLocationIfNewer(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  /** ioredis flattens the array: keys, then args (no spread of thousands of arguments). */
+  setLocationsIfNewer(numKeys: number, keysThenArgs: (string | number)[]): Promise<number[]>;
+}
+
+/** Called by createRedis on every client before its first command (see lib/redis/client.ts). */
+export function defineLocationCommands(redis: Redis): void {
+  redis.defineCommand('setLocationIfNewer', { lua: SET_IF_NEWER });
+  redis.defineCommand('setLocationsIfNewer', { lua: SET_MANY_IF_NEWER });
 }
 
 function withCommands(redis: Redis): Redis & LocationCommands {
-  if (!('setLocationIfNewer' in redis)) redis.defineCommand('setLocationIfNewer', { lua: SET_IF_NEWER });
+  if (!('setLocationsIfNewer' in redis)) throw new Error('this Redis client lacks the location commands: create it with createRedis');
   return redis as Redis & LocationCommands;
 }
 
@@ -50,23 +76,26 @@ export async function recordLocations(
   announce: (moved: StoredLocation[]) => Promise<unknown> = async () => undefined,
 ): Promise<void> {
   if (pings.length === 0) return;
-  const redis = withCommands(deps.redis);
-  const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & LocationCommands;
   const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
+  const newestByOrder = newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt);
+  // one script call for the batch: a command per ping cost the worker more than Redis did
+  const keys: string[] = [COURIERS_GEO_KEY];
+  const args: (string | number)[] = [];
   for (const p of newestByCourier) {
-    const json = JSON.stringify(toStored(p));
-    pipeline.setLocationIfNewer(2, courierLocationKey(p.courierId), COURIERS_GEO_KEY, p.occurredAt, json, p.lng, p.lat, p.courierId);
+    keys.push(courierLocationKey(p.courierId));
+    args.push(p.occurredAt, JSON.stringify(toStored(p)), p.lng, p.lat, p.courierId);
   }
-  for (const p of newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt)) {
-    pipeline.setLocationIfNewer(1, orderLocationKey(p.orderId!), p.occurredAt, JSON.stringify(toStored(p)));
+  for (const p of newestByOrder) {
+    keys.push(orderLocationKey(p.orderId!));
+    args.push(p.occurredAt, JSON.stringify(toStored(p)), '', '', '');
   }
   const history = insertHistory(deps.db, pings);
-  const hot = pipeline.exec().then(async (results) => {
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
-    const moved = newestByCourier.filter((_, i) => results?.[i]?.[1] === 1).map(toStored);
-    if (moved.length > 0) await announce(moved);
-  });
+  const hot = withCommands(deps.redis)
+    .setLocationsIfNewer(keys.length, [...keys, ...args])
+    .then(async (stored) => {
+      const moved = newestByCourier.filter((_, i) => stored[i] === 1).map(toStored);
+      if (moved.length > 0) await announce(moved);
+    });
   await Promise.all([hot, history]);
 }
 

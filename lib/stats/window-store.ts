@@ -139,12 +139,15 @@ interface StoreCommands {
   statsAck(numKeys: 0, ...args: (string | number)[]): Promise<number>;
 }
 
+/** Called by createRedis on every client before its first command (see lib/redis/client.ts). */
+export function defineStatsCommands(redis: Redis): void {
+  redis.defineCommand('statsApply', { lua: APPLY });
+  redis.defineCommand('statsCollect', { lua: COLLECT });
+  redis.defineCommand('statsAck', { lua: ACK });
+}
+
 function withCommands(redis: Redis): Redis & StoreCommands {
-  if (!('statsApply' in redis)) {
-    redis.defineCommand('statsApply', { lua: APPLY });
-    redis.defineCommand('statsCollect', { lua: COLLECT });
-    redis.defineCommand('statsAck', { lua: ACK });
-  }
+  if (!('statsApply' in redis)) throw new Error('this Redis client lacks the stats commands: create it with createRedis');
   return redis as Redis & StoreCommands;
 }
 

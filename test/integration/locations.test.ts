@@ -5,7 +5,9 @@ import { issueToken } from '../../lib/auth/tokens';
 import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
 import { parseBBox } from '../../lib/couriers/bbox';
 import { listCouriers } from '../../lib/couriers/list-couriers';
-import { readLocation } from '../../lib/couriers/record-locations';
+import { type StoredLocation, readLocation, recordLocations } from '../../lib/couriers/record-locations';
+import type { CourierLocation } from '../../lib/events/registry';
+import { createRedis } from '../../lib/redis/client';
 import { orderStatusKey } from '../../lib/orders/keys';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
@@ -58,6 +60,24 @@ afterAll(async () => {
 });
 
 describe('last location', () => {
+  it('records a batch with one script call even when a fresh client is mid auto-pipeline', async () => {
+    // a fresh client, a command already gathering in this tick's auto-pipeline, then the
+    // batch script in the same tick: the script must be defined on the client beforehand
+    const redis = createRedis(h.config.redisUrl, 'test-fresh-client');
+    onTestFinished(() => void redis.quit());
+    const c = courier(90);
+    const pings = [ping(90, 1), ping(90, 3, { orderId: order(90) }), ping(90, 2)] as CourierLocation[];
+    const announced: StoredLocation[][] = [];
+    await Promise.all([redis.get(courierLocationKey(c)), recordLocations({ redis, db: h.db }, pings, async (moved) => announced.push(moved))]);
+    expect(await readLocation(redis, courierLocationKey(c))).toMatchObject({ occurredAt: T0 + 3000, orderId: order(90) });
+    expect(await readLocation(redis, orderLocationKey(order(90)))).toMatchObject({ occurredAt: T0 + 3000 });
+    expect(announced).toEqual([[expect.objectContaining({ courierId: c, occurredAt: T0 + 3000 })]]);
+    // older than what is stored: refused, not announced
+    await recordLocations({ redis, db: h.db }, [ping(90, 2)] as CourierLocation[], async (moved) => announced.push(moved));
+    expect(announced).toHaveLength(1);
+    expect(await readLocation(redis, courierLocationKey(c))).toMatchObject({ occurredAt: T0 + 3000 });
+  });
+
   it('never moves backwards when pings arrive out of order', async () => {
     const token = tokenFor('courier', courier(1));
     const [newest, older, oldest] = [ping(1, 50), ping(1, 40), ping(1, 10)];

@@ -139,6 +139,53 @@ test('late orders and stalled couriers are listed, and choosing one opens its co
   await expect(page.getByTestId('panel-state')).toContainText('delivering');
 });
 
+/** The canvas pixel (RGBA) at a courier's drawn position (the canvas is as big as the map, dpr 1 here). */
+const canvasPixel = (page: Page, at: { x: number; y: number }) =>
+  page.evaluate(({ x, y }) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('canvas.courier-canvas')!;
+    return [...canvas.getContext('2d')!.getImageData(Math.round(x), Math.round(y), 1, 1).data];
+  }, at);
+
+test('the canvas keeps only what is current while just the tiles that changed are repainted', async ({ page }) => {
+  await openMap(page);
+  const courierId = `e2e-tiles-${run}`;
+  const start = { lat: -23.6, lng: -46.6 }; // well inside the opening view, away from the other tests' couriers
+  await sendPing(page.request, courierId, start);
+  await expect.poll(() => probe(page, courierId)).toMatchObject({ state: 'idle' });
+  const first = (await probe(page, courierId))!;
+  await expect.poll(async () => (await canvasPixel(page, first))[3]).toBeGreaterThan(200);
+  const idle = await canvasPixel(page, first);
+
+  // some 90 px away, across tiles: what it left is cleared, where it is painted, nothing in between
+  await sendPing(page.request, courierId, { lat: start.lat + 0.03, lng: start.lng + 0.03 });
+  await expect.poll(async () => (await probe(page, courierId))!.x - first.x, { timeout: 10_000 }).toBeGreaterThan(87); // done gliding
+  const moved = (await probe(page, courierId))!;
+  await expect.poll(async () => (await canvasPixel(page, first))[3]).toBe(0);
+  await expect.poll(() => canvasPixel(page, moved)).toEqual(idle);
+  const leftBehind = await page.evaluate(
+    ({ a, b }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('canvas.courier-canvas')!;
+      const x0 = Math.floor(Math.min(a.x, b.x) - 8);
+      const y0 = Math.floor(Math.min(a.y, b.y) - 8);
+      const w = Math.ceil(Math.abs(a.x - b.x) + 16);
+      const h = Math.ceil(Math.abs(a.y - b.y) + 16);
+      const data = canvas.getContext('2d')!.getImageData(x0, y0, w, h).data;
+      let stray = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (data[(y * w + x) * 4 + 3]! > 0 && Math.hypot(x0 + x - b.x, y0 + y - b.y) > 7) stray++;
+      return stray;
+    },
+    { a: first, b: moved },
+  );
+  expect(leftBehind).toBe(0);
+
+  // silent: grey, where it stands
+  await expect.poll(() => probe(page, courierId), { timeout: 20_000 }).toMatchObject({ state: 'stale' });
+  await expect.poll(async () => (await canvasPixel(page, moved)).join()).not.toBe(idle.join());
+  const [r, g, b, a] = await canvasPixel(page, moved);
+  expect(a).toBeGreaterThan(200);
+  expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!)).toBeLessThan(24); // a grey
+});
+
 test('with a trace asked for, each live frame is recorded with the redraw that showed it (the map benchmark reads this)', async ({ page }) => {
   await page.addInitScript(() => {
     window.__mapTrace = { frames: [], draws: [] };

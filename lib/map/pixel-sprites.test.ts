@@ -45,3 +45,16 @@ describe('blitSprite', () => {
     ]);
   });
 });
+
+describe('blitSprite within a clip rectangle', () => {
+  it('draws only the part inside it', () => {
+    const buf = new Uint32Array(5 * 4);
+    blitSprite(buf, 5, 4, dot, 1, 1, 2, 0, 5, 2);
+    expect(rows(buf, 5)).toEqual([
+      [0, 0, 0, 0, 0],
+      [0, 0, SOLID, RIM, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ]);
+  });
+});

@@ -13,15 +13,27 @@ const alpha = (pixel: number) => pixel >>> 24;
 
 /**
  * Draws `sprite` with its top-left corner at (left, top) of the width × height buffer, clipped
- * to it. Over a pixel already drawn only the sprite's solid part shows: cheaper than blending,
- * and it only softens the rims where dots overlap.
+ * to it, or to the rectangle [clipX0, clipX1) × [clipY0, clipY1) inside it. Over a pixel
+ * already drawn only the sprite's solid part shows: cheaper than blending, and it only softens
+ * the rims where dots overlap.
  */
-export function blitSprite(target: Uint32Array, width: number, height: number, sprite: PixelSprite, left: number, top: number): void {
+export function blitSprite(
+  target: Uint32Array,
+  width: number,
+  height: number,
+  sprite: PixelSprite,
+  left: number,
+  top: number,
+  clipX0 = 0,
+  clipY0 = 0,
+  clipX1 = width,
+  clipY1 = height,
+): void {
   const { size, pixels } = sprite;
-  const x0 = Math.max(0, -left);
-  const x1 = Math.min(size, width - left);
-  const y0 = Math.max(0, -top);
-  const y1 = Math.min(size, height - top);
+  const x0 = Math.max(0, clipX0 - left);
+  const x1 = Math.min(size, clipX1 - left);
+  const y0 = Math.max(0, clipY0 - top);
+  const y1 = Math.min(size, clipY1 - top);
   for (let sy = y0; sy < y1; sy++) {
     const row = (top + sy) * width + left;
     const spriteRow = sy * size;

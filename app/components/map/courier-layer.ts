@@ -1,7 +1,9 @@
 // The couriers' Leaflet layer: one canvas in the overlay pane, redrawn on requestAnimationFrame
 // while couriers glide, a replay plays or the view changes, and not otherwise. Every courier is
-// a pre-drawn sprite of its state's colour, copied into one pixel buffer put on the canvas at
-// once (lib/map/pixel-sprites.ts says why not drawImage); below CLUSTER_BELOW_ZOOM, grid
+// a pre-drawn sprite of its state's colour, copied into one pixel buffer put on the canvas
+// (lib/map/pixel-sprites.ts says why not drawImage); the buffer is kept between redraws and
+// only the tiles where a courier moved by a pixel or changed colour are repainted and put
+// (lib/map/sprite-frame.ts), unless the view changed or a trail or ring is drawn; below CLUSTER_BELOW_ZOOM, grid
 // clusters instead. Positions are projected from world units with a multiply and an add; only
 // couriers on screen are drawn. Trails and rings go on top. Hover and click ask hitTest.
 import L from 'leaflet';
@@ -9,7 +11,8 @@ import { type Clusters, clusterOnGrid } from '@/lib/map/clusters';
 import { type CourierStore, DRAWN_STATES, type DrawnState, STALE } from '@/lib/map/courier-store';
 import { HitGrid } from '@/lib/map/hit-grid';
 import { latOf, lngOf } from '@/lib/map/mercator';
-import { type PixelSprite, blitSprite } from '@/lib/map/pixel-sprites';
+import type { PixelSprite } from '@/lib/map/pixel-sprites';
+import { SpriteFrame } from '@/lib/map/sprite-frame';
 import type { CourierPosition } from '@/lib/realtime/socket-events';
 import { type View, type WorldPath, clusterRadius, makeSprite, paintClusters, ring, strokePath } from './paint';
 
@@ -90,9 +93,15 @@ export class CourierLayer extends L.Layer {
   private readonly grid = new HitGrid(24);
   private gridStale = true;
   private readonly sprites = new Map<string, PixelSprite>();
-  /** The frame the couriers are copied into, as big as the canvas. */
+  /** The frame the couriers are copied into, as big as the canvas, and the same pixels as ImageData. */
+  private frameBuffer: SpriteFrame | null = null;
   private image: ImageData | null = null;
-  private pixels = new Uint32Array(0);
+  /** Where each drawn courier's sprite goes (device pixels, top-left). */
+  private blitLeft = new Int32Array(0);
+  private blitTop = new Int32Array(0);
+  /** The view the frame buffer was painted for; a trail or ring was drawn over it. */
+  private paintedView = '';
+  private overlaid = false;
 
   constructor(private readonly store: CourierStore) {
     super();
@@ -168,7 +177,9 @@ export class CourierLayer extends L.Layer {
 
     this.collectVisible();
     this.gridStale = true;
+    const overlays = this.selected >= 0 || this.replayPath !== null || this.replayHead !== null;
     if (zoom < CLUSTER_BELOW_ZOOM) {
+      this.frameBuffer?.invalidate();
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       this.clusters = clusterOnGrid(this.drawnX, this.drawnY, this.drawnState, this.drawnCount, CLUSTER_CELL_PX, w, h);
       paintClusters(ctx, this.clusters, dpr);
@@ -176,7 +187,7 @@ export class CourierLayer extends L.Layer {
       this.stats.mode = 'clusters';
     } else {
       this.clusters = null;
-      this.drawCouriers(ctx, zoom >= 15 ? 6 : zoom >= 13 ? 4.5 : 3.5);
+      this.drawCouriers(ctx, zoom >= 15 ? 6 : zoom >= 13 ? 4.5 : 3.5, overlays);
       this.stats.drawn = this.drawnCount;
       this.stats.mode = 'couriers';
     }
@@ -193,6 +204,7 @@ export class CourierLayer extends L.Layer {
     }
     if (selected >= 0) ring(ctx, this.view, this.store.x[selected]!, this.store.y[selected]!, 9, '#e6edf3');
     if (this.replayHead) ring(ctx, this.view, this.replayHead.x, this.replayHead.y, 7, '#f778ba');
+    this.overlaid = overlays;
   }
 
   /** Fills the drawn* arrays with the couriers on screen (and just off it). */
@@ -205,6 +217,8 @@ export class CourierLayer extends L.Layer {
       this.drawnY = new Float32Array(capacity);
       this.drawnIndex = new Int32Array(capacity);
       this.drawnState = new Uint8Array(capacity);
+      this.blitLeft = new Int32Array(capacity);
+      this.blitTop = new Int32Array(capacity);
     }
     const xs = store.x;
     const ys = store.y;
@@ -224,27 +238,36 @@ export class CourierLayer extends L.Layer {
     this.drawnCount = n;
   }
 
-  /** Every courier on screen as its state's sprite, into one buffer, put on the canvas at once. */
-  private drawCouriers(ctx: CanvasRenderingContext2D, radius: number): void {
+  /**
+   * Every courier on screen as its state's sprite, into the frame buffer; then the buffer (or
+   * just the tiles that changed) onto the canvas. With a trail or ring drawn on top, now or
+   * last time, or a new view, all of it.
+   */
+  private drawCouriers(ctx: CanvasRenderingContext2D, radius: number, overlays: boolean): void {
     const { width, height } = ctx.canvas;
-    const { dpr } = this.view;
-    if (!this.image || this.image.width !== width || this.image.height !== height) {
-      this.image = ctx.createImageData(width, height);
-      this.pixels = new Uint32Array(this.image.data.buffer);
+    const { dpr, scale, ox, oy } = this.view;
+    if (!this.frameBuffer || this.frameBuffer.width !== width || this.frameBuffer.height !== height) {
+      this.frameBuffer = new SpriteFrame(width, height);
+      this.image = new ImageData(new Uint8ClampedArray(this.frameBuffer.pixels.buffer), width, height);
     }
-    const pixels = this.pixels;
-    pixels.fill(0);
+    const sprites: PixelSprite[] = [];
     for (const state of DRAW_ORDER) {
       const key = `${state}:${radius}:${dpr}`;
       let sprite = this.sprites.get(key);
       if (!sprite) this.sprites.set(key, (sprite = makeSprite(state, radius, dpr)));
-      const half = sprite.size / 2;
-      for (let k = 0; k < this.drawnCount; k++) {
-        if (this.drawnState[k] !== state) continue;
-        blitSprite(pixels, width, height, sprite, Math.round(this.drawnX[k]! * dpr - half), Math.round(this.drawnY[k]! * dpr - half));
-      }
+      sprites[state] = sprite;
     }
-    ctx.putImageData(this.image, 0, 0);
+    const half = sprites[STALE]!.size / 2;
+    for (let k = 0; k < this.drawnCount; k++) {
+      this.blitLeft[k] = Math.round(this.drawnX[k]! * dpr - half);
+      this.blitTop[k] = Math.round(this.drawnY[k]! * dpr - half);
+    }
+    const view = `${scale}|${ox}|${oy}|${radius}|${dpr}`;
+    const full = overlays || this.overlaid || view !== this.paintedView;
+    this.paintedView = view;
+    const rects = this.frameBuffer.paint(this.drawnCount, this.blitLeft, this.blitTop, this.drawnState, this.drawnIndex, sprites, DRAW_ORDER, full);
+    if (rects === null) ctx.putImageData(this.image!, 0, 0);
+    else for (const r of rects) ctx.putImageData(this.image!, 0, 0, r.x, r.y, r.w, r.h);
   }
 
   /** What is drawn at container point (x, y): a courier, a cluster, or nothing. */

@@ -1,10 +1,11 @@
 // Activity worker: user.activity → distinct users per event-time minute, hour and day.
 //
-// Each batch is read on a reader thread without parsing whole frames (only the top-level uid
-// and ts), classified against its partition's watermark, and applied to Redis by one script
-// that refuses a batch already applied (window-store.ts); only then is the offset committed. Meanwhile one worker
-// of the group, holding a lease, emits the windows the watermark has passed and samples the
-// topics' ingest rate.
+// Each batch goes to its partition's lane (lib/kafka/partition-lanes.ts), so kafkajs fetches
+// the next ones meanwhile. In its lane it is read on a reader thread without parsing whole
+// frames (only the top-level uid and ts), classified against its partition's watermark, and
+// applied to Redis by one script that refuses a batch already applied (window-store.ts);
+// only then is the offset committed. Meanwhile one worker of the group, holding a lease,
+// emits the windows the watermark has passed and samples the topics' ingest rate.
 import { randomBytes } from 'node:crypto';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 import { Partitioners } from 'kafkajs';

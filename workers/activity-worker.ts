@@ -103,7 +103,12 @@ export async function createActivityWorker(deps: WorkerDeps) {
     failed(batch, err) {
       states.delete(batch.partition);
       log.warn({ err, topic, partition: batch.partition, offset: batch.from }, 'applying an activity batch failed; fetching it again');
-      consumer.seek({ topic, partition: batch.partition, offset: batch.from });
+      try {
+        consumer.seek({ topic, partition: batch.partition, offset: batch.from });
+      } catch (seekErr) {
+        // the consumer is between runs (a rebalance or restart): it fetches from the committed offset anyway
+        log.warn({ err: seekErr, topic, partition: batch.partition }, 'could not seek back to the failed activity batch');
+      }
     },
   });
   consumer.on(consumer.events.GROUP_JOIN, () => {

@@ -40,7 +40,7 @@ export interface LaneOptions<B> {
   /** Batches a lane holds, the one being applied included. */
   depth: number;
   apply(batch: B): Promise<void>;
-  /** Called once a batch failed and what waited behind it was dropped; the lane now expects `batch.from`. */
+  /** Called once a batch failed and what waited behind it was dropped; the lane now expects `batch.from`. Must not throw. */
   failed(batch: B, err: unknown): void;
   /** Pause before a lane applies again after its nth failure in a row, ms. */
   backoffMs?: (failures: number) => number;

@@ -7,18 +7,10 @@ import type { CourierLocation } from '../events/registry';
 import { COURIERS_GEO_KEY, courierLocationKey, orderLocationKey } from './keys';
 import { newestPerKey } from './newest-per-key';
 
-// KEYS[1] location hash, KEYS[2] optional GEO set; ARGV: time, json, lng, lat, member.
+// Last locations, never an older one over a newer one, a whole batch in one call. KEYS[1] the
+// GEO set, then one location hash per entry; ARGV per entry: time, json, then lng, lat,
+// member for the GEO set or three ''. Returns 1 for each entry stored, 0 for each refused.
 const SET_IF_NEWER = `
-local current = redis.call('HGET', KEYS[1], 't')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'json', ARGV[2])
-if KEYS[2] then redis.call('GEOADD', KEYS[2], ARGV[3], ARGV[4], ARGV[5]) end
-return 1`;
-
-// The same for a whole batch in one call. KEYS[1] the GEO set, then one location hash per
-// entry; ARGV per entry: time, json, then lng, lat, member for the GEO set or three ''.
-// Returns 1 for each entry stored, 0 for each refused as older.
-const SET_MANY_IF_NEWER = `
 local out = {}
 for i = 2, #KEYS do
   local a = (i - 2) * 5
@@ -34,15 +26,13 @@ end
 return out`;
 
 interface LocationCommands {
-  setLocationIfNewer(numKeys: number, ...args: (string | number)[]): Promise<number>;
   /** ioredis flattens the array: keys, then args (no spread of thousands of arguments). */
   setLocationsIfNewer(numKeys: number, keysThenArgs: (string | number)[]): Promise<number[]>;
 }
 
 /** Called by createRedis on every client before its first command (see lib/redis/client.ts). */
 export function defineLocationCommands(redis: Redis): void {
-  redis.defineCommand('setLocationIfNewer', { lua: SET_IF_NEWER });
-  redis.defineCommand('setLocationsIfNewer', { lua: SET_MANY_IF_NEWER });
+  redis.defineCommand('setLocationsIfNewer', { lua: SET_IF_NEWER });
 }
 
 function withCommands(redis: Redis): Redis & LocationCommands {
@@ -79,7 +69,7 @@ export async function recordLocations(
   const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
   const newestByOrder = newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt);
   // one script call for the batch: a command per ping cost the worker more than Redis did
-  const keys: string[] = [COURIERS_GEO_KEY];
+  const keys: (string | number)[] = [COURIERS_GEO_KEY];
   const args: (string | number)[] = [];
   for (const p of newestByCourier) {
     keys.push(courierLocationKey(p.courierId));
@@ -91,7 +81,7 @@ export async function recordLocations(
   }
   const history = insertHistory(deps.db, pings);
   const hot = withCommands(deps.redis)
-    .setLocationsIfNewer(keys.length, [...keys, ...args])
+    .setLocationsIfNewer(keys.length, keys.concat(args))
     .then(async (stored) => {
       const moved = newestByCourier.filter((_, i) => stored[i] === 1).map(toStored);
       if (moved.length > 0) await announce(moved);
@@ -133,5 +123,5 @@ export async function readLocation(redis: Redis, key: string): Promise<StoredLoc
 
 /** Writes one location unless a newer one is stored (read-repair from Postgres). */
 export async function writeLocationIfNewer(redis: Redis, key: string, location: StoredLocation): Promise<void> {
-  await withCommands(redis).setLocationIfNewer(1, key, location.occurredAt, JSON.stringify(location));
+  await withCommands(redis).setLocationsIfNewer(2, [COURIERS_GEO_KEY, key, location.occurredAt, JSON.stringify(location), '', '', '']);
 }

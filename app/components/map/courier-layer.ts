@@ -3,8 +3,8 @@
 // a pre-drawn sprite of its state's colour, copied into one pixel buffer put on the canvas
 // (lib/map/pixel-sprites.ts says why not drawImage); the buffer is kept between redraws and
 // only the tiles where a courier moved by a pixel or changed colour are repainted and put
-// (lib/map/sprite-frame.ts), unless the view changed or a trail or ring is drawn; below CLUSTER_BELOW_ZOOM, grid
-// clusters instead. Positions are projected from world units with a multiply and an add; only
+// (lib/map/sprite-frame.ts), unless the view changed or a trail or ring is drawn. Below
+// CLUSTER_BELOW_ZOOM, grid clusters instead. Positions are projected from world units with a multiply and an add; only
 // couriers on screen are drawn. Trails and rings go on top. Hover and click ask hitTest.
 import L from 'leaflet';
 import { type Clusters, clusterOnGrid } from '@/lib/map/clusters';

@@ -10,6 +10,7 @@ const DEV_SECRET = 'lastmile-local-development-secret';
 /** Local use only, like DEV_SECRET: the server logs a warning when OPS_USERS is not set. */
 const DEV_OPS_USERS = 'ops:lastmile';
 
+const READERS = ['auto', 'native', 'js'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env) {
@@ -57,6 +58,7 @@ export function loadConfig(env: Env = process.env) {
       allowedLatenessSec: readInt(env, 'STATS_ALLOWED_LATENESS_SECONDS', 5, 0, 86_400),
       partitionIdleMs: readInt(env, 'STATS_PARTITION_IDLE_SECONDS', 10, 1, 86_400) * 1000,
       emitIntervalMs: readInt(env, 'STATS_EMIT_INTERVAL_MS', 500, 50, 60_000),
+      reader: readEnum(env, 'STATS_READER', 'auto', READERS),
     },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),

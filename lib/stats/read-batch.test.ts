@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { activityFrames } from './activity-generator';
 import { classifier } from './classify-activity';
-import { packFrames, readBatch } from './read-batch';
+import { buildNativeScan, loadNativeScan } from './native-uid-ts';
+import { frameRegion, packFrames, readBatch } from './read-batch';
 import { referenceUidTs } from './read-uid-ts';
 import { joinUids } from './window-store';
 
+buildNativeScan();
+const native = loadNativeScan().scan;
+
 describe('readBatch', () => {
-  it('classifies packed frames as the classifier does over JSON.parse, and names the poison', () => {
+  it.each([
+    ['the JavaScript reader', null],
+    ['the native scan', native],
+  ])('classifies packed frames as the classifier does over JSON.parse, and names the poison (%s)', (_name, scan) => {
+    expect(native).not.toBeNull();
     const frames = [...activityFrames({ seed: 3, users: 50, frames: 400, startSec: 1_800_000_000, ratePerSec: 2, disorderSec: 3, lateFraction: 0.05, lateBySec: 120 })].map((f) => f.text);
     frames.splice(7, 0, '{"uid":"x"'); // not JSON
     frames.splice(20, 0, '{"ts":1800000000}'); // no uid
     const values: (Uint8Array | null)[] = frames.map((t) => Buffer.from(t));
     values.splice(30, 0, null); // a message without a value
     const { bytes, spans } = packFrames(values);
-    const result = readBatch(bytes, spans, 1_800_000_010, 5);
+    const result = readBatch({ bytes }, spans, 1_800_000_010, 5, scan);
 
     const reference = classifier(1_800_000_010, 5);
     for (const v of values) {
@@ -21,6 +29,28 @@ describe('readBatch', () => {
       if (frame) reference.add(frame.uid, frame.ts);
     }
     expect(result).toEqual({ groups: reference.groups().map((g) => ({ ...g, uids: joinUids(g.uids) })), watermark: reference.watermark, poison: [7, 20, 30] });
+  });
+
+  it('reads by address (the native scan on fetched bytes the main thread holds) as it reads a copy', () => {
+    const texts = [...activityFrames({ seed: 5, users: 30, frames: 300, startSec: 1_800_000_000, ratePerSec: 3, disorderSec: 3, lateFraction: 0.05, lateBySec: 120 })].map((f) => f.text);
+    texts.splice(3, 0, '{"uid":"a","ts":1800000000,"x":' + '['.repeat(80) + ']'.repeat(80) + '}'); // unsure: JSON.parse decides
+    texts.splice(9, 0, `{"uid":"${'u'.repeat(3 << 20)}","ts":1800000000}`); // 3 MiB of uid: past the copy buffer, which grows
+    texts.splice(12, 0, '{"uid":"b","ts":1800000001,"pad":"' + 'é'.repeat(40) + '"} x'); // trailing bytes
+    // as kafkajs hands them over: slices of one fetched buffer, record headers between them
+    const fetched = Buffer.from(texts.map((t) => `hdr${t}`).join(''));
+    const values: Buffer[] = [];
+    let at = 0;
+    for (const t of texts) {
+      const n = Buffer.byteLength(t);
+      values.push(fetched.subarray(at + 3, at + 3 + n));
+      at += 3 + n;
+    }
+    const inOne = frameRegion(values)!;
+    const byAddress = readBatch({ address: native!.address(inOne.region), length: inOne.region.length }, inOne.spans, 1_800_000_010, 5, native);
+    const packed = packFrames(values);
+    expect(byAddress).toEqual(readBatch({ bytes: packed.bytes }, packed.spans, 1_800_000_010, 5, null));
+    expect(byAddress.poison).toEqual([9, 12]);
+    expect(() => readBatch({ address: 1n, length: 1 }, inOne.spans, 0, 5, null)).toThrow(/native/);
   });
 
   it('packs the values of one buffer as one span, and values of several one by one', () => {

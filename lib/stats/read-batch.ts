@@ -1,8 +1,9 @@
-// A batch of activity frames packed into one buffer (frame i is bytes[spans[2i], spans[2i+1])),
-// read and classified against the partition's watermark: what the activity worker's reader
-// thread does with each batch. Pure.
+// A batch of activity frames (frame i is bytes[spans[2i], spans[2i+1])), read and classified
+// against the partition's watermark: what the activity worker's reader thread does with each
+// batch. Pure, given the native scan or none.
 import { classifier } from './classify-activity';
-import { uidTsOf } from './read-uid-ts';
+import { type NativeScan, SLOTS_PER_FRAME, STATUS } from './native-uid-ts';
+import { type UidTs, uidTsAt, uidTsOf } from './read-uid-ts';
 import { type BatchGroup, joinUids } from './window-store';
 
 export interface ReadBatchResult {
@@ -14,13 +15,52 @@ export interface ReadBatchResult {
   poison: number[];
 }
 
-export function readBatch(bytes: Uint8Array, spans: Uint32Array, watermark: number, allowedLatenessSec: number): ReadBatchResult {
+/**
+ * Where a batch's frames are: bytes of this thread, or (native scan only) bytes the main
+ * thread holds, by address, alive and unchanged until the batch is read.
+ */
+export type FrameSource = { bytes: Uint8Array } | { address: bigint; length: number };
+
+/** The scan's verdicts and the values it copies out, kept between batches. */
+let verdicts = new Int32Array(0);
+let copied = new Uint8Array(1 << 20);
+
+/**
+ * Reads each frame's uid and ts: with the native scan when there is one (its grammar check
+ * for the whole batch in one call, then only the two values decoded here), else readUidTs.
+ */
+export function readBatch(source: FrameSource, spans: Uint32Array, watermark: number, allowedLatenessSec: number, native: NativeScan | null = null): ReadBatchResult {
+  const frames = spans.length / 2;
+  let read: (i: number) => UidTs | null;
+  if (!native) {
+    if (!('bytes' in source)) throw new Error('frames held by address need the native scan');
+    const { bytes } = source;
+    read = (i) => (spans[2 * i + 1]! > spans[2 * i]! ? uidTsOf(bytes.subarray(spans[2 * i]!, spans[2 * i + 1]!)) : null);
+  } else {
+    if (verdicts.length < SLOTS_PER_FRAME * frames) verdicts = new Int32Array(SLOTS_PER_FRAME * frames * 2);
+    let bytes: Uint8Array;
+    if ('bytes' in source) {
+      native.scan(source.bytes, spans, verdicts);
+      bytes = source.bytes;
+    } else {
+      // the scan copies out only what is decoded here: uid and ts values, unsure frames whole
+      while (native.scanAt(source.address, source.length, spans, verdicts, copied) < 0) copied = new Uint8Array(copied.length * 2);
+      bytes = copied;
+    }
+    const v = verdicts;
+    read = (i) => {
+      const at = SLOTS_PER_FRAME * i;
+      const status = v[at];
+      if (status === STATUS.OK) return uidTsAt(bytes, v[at + 1]!, v[at + 2]!, v[at + 3]!, v[at + 4]!);
+      if (status !== STATUS.UNSURE) return null;
+      // scan gives unsure frames by their spans; scanAt, copied whole into `copied`
+      return 'bytes' in source ? uidTsOf(bytes.subarray(spans[2 * i]!, spans[2 * i + 1]!)) : uidTsOf(bytes.subarray(v[at + 1]!, v[at + 2]!));
+    };
+  }
   const c = classifier(watermark, allowedLatenessSec);
   const poison: number[] = [];
-  for (let i = 0; i < spans.length / 2; i++) {
-    const start = spans[2 * i]!;
-    const end = spans[2 * i + 1]!;
-    const frame = end > start ? uidTsOf(bytes.subarray(start, end)) : null;
+  for (let i = 0; i < frames; i++) {
+    const frame = read(i);
     if (frame) c.add(frame.uid, frame.ts);
     else poison.push(i);
   }
@@ -29,42 +69,53 @@ export function readBatch(bytes: Uint8Array, spans: Uint32Array, watermark: numb
 }
 
 /**
+ * Where frames lie when they lie in order in one buffer, little apart (Kafka's values of one
+ * fetch, a few bytes of record header between them): that region, and each frame's span in
+ * it (a missing value is an empty frame). Null when they do not.
+ */
+export function frameRegion(values: (Uint8Array | null)[]): { region: Uint8Array; spans: Uint32Array } | null {
+  const present = values.filter((v): v is Uint8Array => v !== null);
+  const first = present[0];
+  const last = present[present.length - 1];
+  if (!first || !last) return null;
+  const from = first.byteOffset;
+  const to = last.byteOffset + last.length;
+  let at = from;
+  let total = 0;
+  for (const v of present) {
+    if (v.buffer !== first.buffer || v.byteOffset < at) return null;
+    at = v.byteOffset + v.length;
+    total += v.length;
+  }
+  if (to - from > 2 * total) return null; // it would carry more than it reads
+  const spans = new Uint32Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!v) continue;
+    spans[2 * i] = v.byteOffset - from;
+    spans[2 * i + 1] = v.byteOffset - from + v.length;
+  }
+  return { region: new Uint8Array(first.buffer, from, to - from), spans };
+}
+
+/**
  * Packs frames into one buffer for readBatch (a missing value is an empty frame), taken from
- * `alloc` (at least the size asked for). Kafka's values of one fetch lie in order in one
- * buffer, a few bytes of record header apart: they are copied as one span, not one by one.
+ * `alloc` (at least the size asked for): their region in one copy where they have one (see
+ * frameRegion), else value by value.
  */
 export function packFrames(
   values: (Uint8Array | null)[],
   alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
 ): { bytes: Uint8Array; spans: Uint32Array } {
-  const spans = new Uint32Array(values.length * 2);
-  const present = values.filter((v): v is Uint8Array => v !== null);
-  const first = present[0];
-  const last = present[present.length - 1];
-  if (first && last) {
-    const from = first.byteOffset;
-    const to = last.byteOffset + last.length;
-    let inOrder = true;
-    let at = from;
-    for (const v of present) {
-      if (v.buffer !== first.buffer || v.byteOffset < at) inOrder = false;
-      at = v.byteOffset + v.length;
-    }
-    // one span when it wastes little (headers between values); else value by value
-    if (inOrder && to - from <= 2 * present.reduce((n, v) => n + v.length, 0)) {
-      const bytes = alloc(to - from);
-      bytes.set(new Uint8Array(first.buffer, from, to - from));
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (!v) continue;
-        spans[2 * i] = v.byteOffset - from;
-        spans[2 * i + 1] = v.byteOffset - from + v.length;
-      }
-      return { bytes, spans };
-    }
+  const inOne = frameRegion(values);
+  if (inOne) {
+    const bytes = alloc(inOne.region.length);
+    bytes.set(inOne.region);
+    return { bytes, spans: inOne.spans };
   }
+  const spans = new Uint32Array(values.length * 2);
   let total = 0;
-  for (const v of present) total += v.length;
+  for (const v of values) total += v?.length ?? 0;
   const bytes = alloc(total);
   let at = 0;
   values.forEach((v, i) => {

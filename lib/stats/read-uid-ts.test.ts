@@ -1,15 +1,40 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UNSURE, decodeFrame, readUidTs, referenceUidTs, uidTsOf } from './read-uid-ts';
+import { SLOTS_PER_FRAME, STATUS, buildNativeScan, loadNativeScan } from './native-uid-ts';
+import { UNSURE, type UidTs, decodeFrame, readUidTs, referenceUidTs, uidTsAt, uidTsOf } from './read-uid-ts';
 
 const enc = (text: string) => Buffer.from(text, 'utf8');
 
-/** The fast reader agrees with JSON.parse, or says it is unsure. */
-function agrees(bytes: Uint8Array): 'fast' | 'unsure' {
-  const fast = readUidTs(bytes);
-  if (fast === UNSURE) return 'unsure';
-  expect(fast).toEqual(referenceUidTs(decodeFrame(bytes)));
-  return 'fast';
+// The native scan is built here if it is not yet (it needs a C compiler, as `npm test` ensures).
+buildNativeScan();
+const loaded = loadNativeScan();
+if (!loaded.scan) throw new Error(`the native scan does not load: ${'reason' in loaded ? loaded.reason : ''}`);
+const native = loaded.scan;
+
+/** One frame through the native scan, read as readBatch reads it. */
+function readNative(bytes: Uint8Array): UidTs | null | typeof UNSURE {
+  const out = new Int32Array(SLOTS_PER_FRAME);
+  native.scan(bytes, Uint32Array.of(0, bytes.length), out);
+  if (out[0] === STATUS.UNSURE) return UNSURE;
+  return out[0] === STATUS.OK ? uidTsAt(bytes, out[1]!, out[2]!, out[3]!, out[4]!) : null;
+}
+
+const readers = { js: readUidTs, native: readNative };
+type Reader = keyof typeof readers;
+
+/** Both fast readers agree with JSON.parse, or say they are unsure; the verdict of `which`. */
+function agrees(bytes: Uint8Array, which: Reader = 'js'): 'fast' | 'unsure' {
+  const reference = referenceUidTs(decodeFrame(bytes));
+  let verdict: 'fast' | 'unsure' = 'fast';
+  for (const name of Object.keys(readers) as Reader[]) {
+    const fast = readers[name](bytes);
+    if (fast === UNSURE) {
+      if (name === which) verdict = 'unsure';
+      continue;
+    }
+    expect(fast, `${name} reader`).toEqual(reference);
+  }
+  return verdict;
 }
 
 const text = fc.string({ unit: fc.constantFrom('a', 'z', '0', ' ', '"', '\\', '\n', '\u0001', 'é', '漢', '😀', '\ufeff', '/', 'u'), maxLength: 12 });
@@ -62,13 +87,13 @@ describe('readUidTs', () => {
     expect(readUidTs(enc('{"uid":"a\\"b\\u00e9","t\\u0073":"17"}'))).toEqual({ uid: 'a"bé', ts: 17 });
   });
 
-  it('agrees with JSON.parse on generated frames, and is rarely unsure', () => {
+  it.each(['js', 'native'] as const)('agrees with JSON.parse on generated frames, and is rarely unsure (%s)', (which) => {
     let unsure = 0;
     let runs = 0;
     fc.assert(
       fc.property(frame, (f) => {
         runs++;
-        if (agrees(enc(f)) === 'unsure') unsure++;
+        if (agrees(enc(f), which) === 'unsure') unsure++;
       }),
       { numRuns: 3000 },
     );
@@ -110,6 +135,28 @@ describe('readUidTs', () => {
   it('gives up on very deep nesting rather than recursing without bound', () => {
     const deep = `{"uid":"a","ts":1,"x":${'['.repeat(100)}${']'.repeat(100)}}`;
     expect(readUidTs(enc(deep))).toBe(UNSURE);
+    expect(readNative(enc(deep))).toBe(UNSURE);
     expect(uidTsOf(enc(deep))).toEqual({ uid: 'a', ts: 1 });
+  });
+
+  it('native: decodes escaped root keys and values exactly', () => {
+    expect(readNative(enc('{"\\u0075id":"a","t\\u0073":1}'))).toEqual({ uid: 'a', ts: 1 });
+    expect(readNative(enc('{"uid":"a","ts":1,"u\\/id":"b","\\u0055id":"c","uid\\u0000":"d","ts\\n":5}'))).toEqual({ uid: 'a', ts: 1 });
+    expect(readNative(enc('{"uid":"a\\"b\\u00e9","ts":"17"}'))).toEqual({ uid: 'a"bé', ts: 17 });
+    expect(readNative(enc('{"uid":"a","ts":1,"x":{"\\u0075id":"b"}}'))).toEqual({ uid: 'a', ts: 1 });
+  });
+
+  it('native: checks every span of a batch, and refuses spans outside the bytes', () => {
+    const frames = ['{"uid":"a","ts":1}', 'nope', '', '{"ts":2,"uid":"b"}'].map(enc);
+    const bytes = Buffer.concat(frames);
+    const spans = new Uint32Array(frames.length * 2);
+    frames.reduce((at, f, i) => ((spans[2 * i] = at), (spans[2 * i + 1] = at + f.length)), 0);
+    const out = new Int32Array(SLOTS_PER_FRAME * frames.length);
+    native.scan(bytes, spans, out);
+    expect([...out]).toEqual([STATUS.OK, 7, 10, 16, 17, STATUS.INVALID, -1, -1, -1, -1, STATUS.INVALID, -1, -1, -1, -1, STATUS.OK, 36, 39, 28, 29]);
+    expect(() => native.scan(bytes, Uint32Array.of(0, bytes.length + 1), out)).toThrow(RangeError);
+    expect(() => native.scan(bytes, Uint32Array.of(5, 4), out)).toThrow(RangeError);
+    expect(() => native.scan(bytes, spans, new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.scan(bytes, new Int32Array(2) as unknown as Uint32Array, out)).toThrow(TypeError);
   });
 });

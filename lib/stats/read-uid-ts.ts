@@ -251,6 +251,36 @@ function numberAt(b: Uint8Array, start: number, end: number): number {
   return value;
 }
 
+/**
+ * A top-level value already checked by a scanner, as JSON.parse gives it where it can be a
+ * uid or ts (a string or a number); null for anything else. `escaped`: whether a string
+ * value has escapes (then JSON.parse decodes it).
+ */
+function valueAt(b: Uint8Array, start: number, end: number, escaped: boolean, isUid: boolean): unknown {
+  const first = b[start];
+  if (first === QUOTE) {
+    if (escaped) return literal(b, start, end);
+    return isUid ? utf8(b, start + 1, end - 1) : latin1(b, start + 1, end - 1);
+  }
+  if (first === 45 || isDigit(first ?? 0)) return numberAt(b, start, end);
+  return null; // true, false, null, object, array: not a uid or ts
+}
+
+/**
+ * The uid and ts of a frame whose grammar was checked elsewhere (the native scan), from where
+ * its last top-level uid and ts values lie in `b` (start, end; -1 where absent).
+ */
+export function uidTsAt(b: Uint8Array, uidStart: number, uidEnd: number, tsStart: number, tsEnd: number): UidTs | null {
+  if (uidStart < 0 || tsStart < 0) return null;
+  return valid(valueAt(b, uidStart, uidEnd, hasBackslash(b, uidStart, uidEnd), true), valueAt(b, tsStart, tsEnd, hasBackslash(b, tsStart, tsEnd), false));
+}
+
+function hasBackslash(b: Uint8Array, start: number, end: number): boolean {
+  if (b[start] !== QUOTE) return false;
+  for (let p = start + 1; p < end - 1; p++) if (b[p] === BACKSLASH) return true;
+  return false;
+}
+
 const scanner = new Scanner();
 
 /** The frame's uid and ts; null when the frame is invalid; UNSURE when JSON.parse must decide. */
@@ -284,14 +314,7 @@ export function readUidTs(bytes: Uint8Array): UidTs | null | typeof UNSURE {
         const valueStart = s.pos;
         s.value(1);
         if (key) {
-          let value: unknown;
-          const first = bytes[valueStart];
-          if (first === QUOTE) {
-            if (s.escaped) value = literal(bytes, valueStart, s.pos);
-            else value = key === 'uid' ? utf8(bytes, valueStart + 1, s.pos - 1) : latin1(bytes, valueStart + 1, s.pos - 1);
-          } else if (first === 45 || isDigit(first ?? 0)) {
-            value = numberAt(bytes, valueStart, s.pos);
-          } else value = null; // true, false, null, object, array: not a uid or ts
+          const value = valueAt(bytes, valueStart, s.pos, s.escaped, key === 'uid');
           if (key === 'uid') uid = value;
           else ts = value;
         }

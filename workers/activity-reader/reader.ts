@@ -1,16 +1,32 @@
 // The main thread's side of the reader thread: one request per batch, answered in order.
 // A thread that dies fails the batches it held (their lanes fetch them again) and is replaced.
-// A batch's frames go over in shared memory from a pool, so no buffer of megabytes is
-// allocated (and its pages faulted in) per batch.
+// With the native scan a batch is not copied at all: the thread scans the fetched bytes where
+// they are, by address, and this side keeps them referenced until the thread has answered
+// (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
+// over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
 import { Worker } from 'node:worker_threads';
-import { type ReadBatchResult, packFrames } from '../../lib/stats/read-batch';
-import type { ReadRequest } from './thread';
+import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
+import { type FrameSource, type ReadBatchResult, frameRegion, packFrames } from '../../lib/stats/read-batch';
+import type { ReadRequest, ReaderThreadData } from './thread';
 
 type Reply = { id: number; ok: true; result: ReadBatchResult } | { id: number; ok: false; error: string };
 
+/** STATS_READER: native where it is built (auto), native or fail (native), or JavaScript (js). */
+export type ReaderChoice = 'auto' | 'native' | 'js';
+
 export interface FrameReader {
+  /** What reads the frames, and why not the native scan where it is not. */
+  kind: 'native' | 'js';
+  why?: string;
   read(values: (Buffer | null)[], watermark: number, allowedLatenessSec: number): Promise<ReadBatchResult>;
   close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve: (r: ReadBatchResult) => void;
+  reject: (e: Error) => void;
+  /** The bytes the thread reads by address: referenced until the thread is done with them. */
+  held?: Uint8Array;
 }
 
 /** Shared buffers kept for reuse; grown in whole MiB. */
@@ -31,48 +47,72 @@ function sharedPool() {
   };
 }
 
-export function createFrameReader(): FrameReader {
+export function createFrameReader(choice: ReaderChoice = 'auto'): FrameReader {
+  const loaded = choice === 'js' ? { scan: null, reason: 'STATS_READER=js' } : loadNativeScan();
+  if (choice === 'native' && !loaded.scan) throw new Error(`STATS_READER=native, but the native scan is unusable: ${'reason' in loaded ? loaded.reason : ''}`);
+  const scan: NativeScan | null = loaded.scan;
   const pool = sharedPool();
-  const pending = new Map<number, { resolve: (r: ReadBatchResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let closing = false;
   let thread = start();
 
-  function start(): Worker {
-    const worker = new Worker(new URL('./boot.mjs', import.meta.url), { workerData: { entry: new URL('./thread.ts', import.meta.url).href } });
+  /** A thread and the requests it holds; the map outlives a failure until the thread has exited. */
+  function start(): { worker: Worker; pending: Map<number, Waiter> } {
+    const pending = new Map<number, Waiter>();
+    const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
+      workerData: { entry: new URL('./thread.ts', import.meta.url).href, native: scan !== null } satisfies ReaderThreadData,
+    });
     worker.on('message', (reply: Reply) => {
       const waiter = pending.get(reply.id);
       pending.delete(reply.id);
       if (reply.ok) waiter?.resolve(reply.result);
       else waiter?.reject(new Error(`reader thread: ${reply.error}`));
     });
+    let failed = false;
     const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
       for (const waiter of pending.values()) waiter.reject(err);
-      pending.clear();
       if (!closing) thread = start();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
       if (!closing) fail(new Error(`reader thread exited with code ${code}`));
+      pending.clear(); // the thread is gone: nothing reads the held bytes any more
     });
-    return worker;
+    return { worker, pending };
   }
 
   return {
+    kind: scan ? 'native' : 'js',
+    why: 'reason' in loaded ? loaded.reason : undefined,
     read(values, watermark, allowedLatenessSec) {
       let shared: SharedArrayBuffer | undefined;
-      const { bytes, spans } = packFrames(values, (size) => new Uint8Array((shared = pool.take(size)), 0, size));
+      let held: Uint8Array | undefined;
+      let frames: FrameSource;
+      let spans: Uint32Array;
+      const inOne = scan ? frameRegion(values) : null;
+      if (scan && inOne) {
+        held = inOne.region;
+        frames = { address: scan.address(held), length: held.length };
+        spans = inOne.spans;
+      } else {
+        const packed = packFrames(values, (size) => new Uint8Array((shared = pool.take(size)), 0, size));
+        frames = { bytes: packed.bytes };
+        spans = packed.spans;
+      }
       const id = nextId++;
+      const { worker, pending } = thread;
       return new Promise<ReadBatchResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        const request: ReadRequest = { id, bytes, spans, watermark, allowedLatenessSec };
-        // the shared bytes are the thread's until it answers; the spans are handed over
-        thread.postMessage(request, [spans.buffer as ArrayBuffer]);
+        pending.set(id, { resolve, reject, held });
+        const request: ReadRequest = { id, frames, spans, watermark, allowedLatenessSec };
+        // shared bytes are the thread's until it answers; the spans are handed over
+        worker.postMessage(request, [spans.buffer as ArrayBuffer]);
       }).finally(() => shared && pool.give(shared));
     },
     async close() {
       closing = true;
-      await thread.terminate();
+      await thread.worker.terminate();
     },
   };
 }

@@ -1,11 +1,12 @@
 // Activity worker: user.activity → distinct users per event-time minute, hour and day.
 //
 // Each batch goes to its partition's lane (lib/kafka/partition-lanes.ts), so kafkajs fetches
-// the next ones meanwhile. In its lane it is read on a reader thread without parsing whole
-// frames (only the top-level uid and ts), classified against its partition's watermark, and
-// applied to Redis by one script that refuses a batch already applied (window-store.ts);
-// only then is the offset committed. Meanwhile one worker of the group, holding a lease,
-// emits the windows the watermark has passed and samples the topics' ingest rate.
+// the next ones meanwhile. In its lane it goes to a reader thread that reads it without
+// parsing whole frames (only the top-level uid and ts), classifies it against its
+// partition's watermark, and applies it to Redis by one script that refuses a batch already
+// applied (window-store.ts); only then is the offset committed. This event loop is left with
+// Kafka: fetching, committing, and the dead-letter topic. Meanwhile one worker of the group,
+// holding a lease, emits the windows the watermark has passed and samples the ingest rate.
 import { randomBytes } from 'node:crypto';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
@@ -21,8 +22,8 @@ import type { WorkerDeps } from './location-worker';
 
 /** Fetch sizes shared with the benchmark's raw baseline, so both read the same batches. */
 export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerPartition'> = {
-  maxBytes: 16 * 1024 * 1024,
-  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: Number(process.env.FMAX ?? 16) * 1024 * 1024,
+  maxBytesPerPartition: Number(process.env.FPART ?? 4) * 1024 * 1024,
 };
 
 const SAMPLE_EVERY_MS = 5_000;
@@ -42,21 +43,31 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const prefix = statsPrefix(topic);
   const groupId = `${deps.groupPrefix}.activity`;
 
+  // Batches are read and applied on a thread of their own: this event loop keeps Kafka busy.
+  // It is started while the clients connect.
+  const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec });
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
-  await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
-  await consumer.subscribe({ topic, fromBeginning: true });
-
-  // Frames are read on a thread of their own: the event loop keeps Kafka and Redis busy.
-  const reader = createFrameReader(readerChoice);
+  try {
+    await Promise.all([consumer.connect(), producer.connect(), admin.connect(), readerStarting]);
+  } catch (err) {
+    // a started thread would keep the process alive
+    await readerStarting.then((started) => started.close()).catch(() => undefined);
+    throw err;
+  }
+  const reader = await readerStarting;
   if (reader.kind === 'native') log.info('activity frames read by the native scan');
   else if (readerChoice === 'auto') log.warn({ why: reader.why }, 'activity frames read by the JavaScript reader, a third the speed of the native scan');
+  await consumer.subscribe({ topic, fromBeginning: true });
+
   // Each partition's state as of its last applied batch; re-read after a rebalance.
   const states = new Map<number, PartitionState>();
 
   /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
   async function applyActivity({ partition, messages, next }: ActivityBatch) {
+    // kafkajs sends its next fetch first; this batch is handed over while the broker answers
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
     const last = Number(messages[messages.length - 1]!.offset);
     let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
@@ -65,19 +76,23 @@ export async function createActivityWorker(deps: WorkerDeps) {
     // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
     while (last > from.offset) {
       const fresh = from.offset < 0 ? messages : messages.filter((m) => Number(m.offset) > from.offset);
-      const read = await reader.read(fresh.map((m) => m.value), from.watermark, allowedLatenessSec);
-      const poison = read.poison.map((i) => fresh[i]!);
-      if (poison.length > 0) {
+      const target = { partition, from, offset: last };
+      // read and, unless some frame is poison, applied on the reader thread
+      const read = await reader.read(fresh.map((m) => m.value), target);
+      let result = read.applied;
+      if (!result) {
+        // poison goes to the dead-letter topic before the batch is applied
+        const poison = read.poison.map((i) => fresh[i]!);
         await producer.send({
           topic: topics.deadLetters,
           acks: -1,
           messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
         });
+        result = await applyBatch(redis, prefix, allowedLatenessSec, { ...target, watermark: read.watermark, groups: read.groups ?? [] });
       }
-      const result = await applyBatch(redis, prefix, allowedLatenessSec, { partition, from, offset: last, watermark: read.watermark, groups: read.groups });
       if (result.ok) {
-        counted = fresh.length - poison.length;
-        poisoned = poison.length;
+        counted = fresh.length - read.poison.length;
+        poisoned = read.poison.length;
         from = { offset: last, watermark: read.watermark };
       } else {
         from = result.state; // another pass got here first: take its state and go on from it
@@ -143,7 +158,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const emitDeps = { redis, db: deps.db, producer, topic: topics.uniqueUsers, channel: statsChannel(topics), prefix, allowedLatenessSec, partitionIdleMs };
   const sampled = [topics.courierLocations, topics.orderEvents, topics.userActivity];
   let running = true;
-  let lastSample = 0;
+  // a rate needs two samples: the first is taken an interval in, not while the worker starts
+  let lastSample = Date.now();
   let lastPrune = 0;
   let wake: (() => void) | undefined;
   const emitter = (async () => {

@@ -15,6 +15,8 @@ import type { Metrics } from '../lib/observability/metrics';
 export interface WorkerDeps {
   kafka: Kafka;
   redis: Redis;
+  /** For clients of a worker's own threads. */
+  redisUrl: string;
   db: Db;
   topics: TopicNames;
   groupPrefix: string;

@@ -26,6 +26,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
   const running = await WORKERS[name]({
     kafka,
     redis,
+    redisUrl: config.redisUrl,
     db,
     topics: topicNames(config.kafka.topicPrefix),
     groupPrefix: config.worker.groupPrefix,

@@ -64,9 +64,8 @@ export function buildNativeScan(): string {
   return target;
 }
 
-/** The built scan, or why there is none. */
-export function loadNativeScan(): { scan: NativeScan } | { scan: null; reason: string } {
-  const file = nativeBinaryPath();
+/** The built scan (at `file`, by default where this source's build goes), or why there is none. */
+export function loadNativeScan(file = nativeBinaryPath()): { scan: NativeScan } | { scan: null; reason: string } {
   if (!existsSync(file)) return { scan: null, reason: `not built for this source (${path.basename(file)}): run npm run build:native` };
   try {
     return { scan: createRequire(import.meta.url)(file) as NativeScan };

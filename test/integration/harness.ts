@@ -60,6 +60,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     kafka,
     admin,
     redis,
+    redisUrl: config.redisUrl,
     db,
     metrics: createMetrics(`test-${name}`),
     topics: topicNames(prefix),

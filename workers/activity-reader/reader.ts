@@ -1,15 +1,20 @@
-// The main thread's side of the reader thread: one request per batch, answered in order.
-// A thread that dies fails the batches it held (their lanes fetch them again) and is replaced.
+// The main thread's side of the reader thread: one request per batch, which the thread reads
+// and (without poison) applies to Redis (lib/stats/read-and-apply.ts). A thread that dies
+// fails the batches it held (their lanes fetch them again) and is replaced.
 // With the native scan a batch is not copied at all: the thread scans the fetched bytes where
 // they are, by address, and this side keeps them referenced until the thread has answered
 // (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
 // over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
+// Until a thread has booted (~70 ms, from a bundle: see thread-module.ts), batches are done here.
 import { Worker } from 'node:worker_threads';
-import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
-import { type FrameSource, type ReadBatchResult, frameRegion, packFrames } from '../../lib/stats/read-batch';
+import type { Redis } from 'ioredis';
+import { type NativeScan, loadNativeScan, nativeBinaryPath } from '../../lib/stats/native-uid-ts';
+import { type ApplyTarget, type ReadOutcome, readAndApply } from '../../lib/stats/read-and-apply';
+import { type FrameSource, frameRegion, packFrames } from '../../lib/stats/read-batch';
 import type { ReadRequest, ReaderThreadData } from './thread';
+import { threadModule } from './thread-module';
 
-type Reply = { id: number; ok: true; result: ReadBatchResult } | { id: number; ok: false; error: string };
+type Reply = { ready: true } | { id: number; ok: true; result: ReadOutcome } | { id: number; ok: false; error: string };
 
 /** STATS_READER: native where it is built (auto), native or fail (native), or JavaScript (js). */
 export type ReaderChoice = 'auto' | 'native' | 'js';
@@ -18,12 +23,13 @@ export interface FrameReader {
   /** What reads the frames, and why not the native scan where it is not. */
   kind: 'native' | 'js';
   why?: string;
-  read(values: (Buffer | null)[], watermark: number, allowedLatenessSec: number): Promise<ReadBatchResult>;
+  /** Reads the batch's frames and, when none is poison, applies the batch on `target`. */
+  read(values: (Buffer | null)[], target: ApplyTarget): Promise<ReadOutcome>;
   close(): Promise<void>;
 }
 
 interface Waiter {
-  resolve: (r: ReadBatchResult) => void;
+  resolve: (r: ReadOutcome) => void;
   reject: (e: Error) => void;
   /** The bytes the thread reads by address: referenced until the thread is done with them. */
   held?: Uint8Array;
@@ -47,22 +53,37 @@ function sharedPool() {
   };
 }
 
-export function createFrameReader(choice: ReaderChoice = 'auto'): FrameReader {
+export interface FrameReaderOptions {
+  choice: ReaderChoice;
+  /** The worker's own client, for batches done before the thread is up. */
+  redis: Redis;
+  /** For the thread's client. */
+  redisUrl: string;
+  prefix: string;
+  allowedLatenessSec: number;
+}
+
+export async function createFrameReader({ choice, redis, redisUrl, prefix, allowedLatenessSec }: FrameReaderOptions): Promise<FrameReader> {
   const loaded = choice === 'js' ? { scan: null, reason: 'STATS_READER=js' } : loadNativeScan();
   if (choice === 'native' && !loaded.scan) throw new Error(`STATS_READER=native, but the native scan is unusable: ${'reason' in loaded ? loaded.reason : ''}`);
   const scan: NativeScan | null = loaded.scan;
+  const module = await threadModule();
   const pool = sharedPool();
   let nextId = 0;
   let closing = false;
   let thread = start();
 
   /** A thread and the requests it holds; the map outlives a failure until the thread has exited. */
-  function start(): { worker: Worker; pending: Map<number, Waiter> } {
+  function start(): { worker: Worker; pending: Map<number, Waiter>; ready: boolean } {
     const pending = new Map<number, Waiter>();
-    const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./thread.ts', import.meta.url).href, native: scan !== null } satisfies ReaderThreadData,
+    const worker = new Worker(module, {
+      workerData: { native: scan ? nativeBinaryPath() : null, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
     });
     worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) {
+        started.ready = true;
+        return;
+      }
       const waiter = pending.get(reply.id);
       pending.delete(reply.id);
       if (reply.ok) waiter?.resolve(reply.result);
@@ -80,13 +101,19 @@ export function createFrameReader(choice: ReaderChoice = 'auto'): FrameReader {
       if (!closing) fail(new Error(`reader thread exited with code ${code}`));
       pending.clear(); // the thread is gone: nothing reads the held bytes any more
     });
-    return { worker, pending };
+    const started = { worker, pending, ready: false };
+    return started;
   }
 
   return {
     kind: scan ? 'native' : 'js',
     why: 'reason' in loaded ? loaded.reason : undefined,
-    read(values, watermark, allowedLatenessSec) {
+    async read(values, target) {
+      if (!thread.ready) {
+        const inOne = frameRegion(values);
+        const { bytes, spans } = inOne ? { bytes: inOne.region, spans: inOne.spans } : packFrames(values);
+        return readAndApply({ redis, prefix, allowedLatenessSec, native: scan }, { bytes }, spans, target);
+      }
       let shared: SharedArrayBuffer | undefined;
       let held: Uint8Array | undefined;
       let frames: FrameSource;
@@ -103,9 +130,9 @@ export function createFrameReader(choice: ReaderChoice = 'auto'): FrameReader {
       }
       const id = nextId++;
       const { worker, pending } = thread;
-      return new Promise<ReadBatchResult>((resolve, reject) => {
+      return new Promise<ReadOutcome>((resolve, reject) => {
         pending.set(id, { resolve, reject, held });
-        const request: ReadRequest = { id, frames, spans, watermark, allowedLatenessSec };
+        const request: ReadRequest = { id, frames, spans, target };
         // shared bytes are the thread's until it answers; the spans are handed over
         worker.postMessage(request, [spans.buffer as ArrayBuffer]);
       }).finally(() => shared && pool.give(shared));

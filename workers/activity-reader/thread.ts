@@ -1,13 +1,19 @@
-// The activity worker's reader thread: reads and classifies batches off the event loop, so
-// the loop keeps fetching from Kafka and writing to Redis meanwhile (the box has 2 cores).
+// The activity worker's reader thread: reads each batch and applies it to Redis (see
+// read-and-apply.ts) off the event loop, so the loop keeps fetching from Kafka meanwhile
+// (the box has 2 cores). Batches of different partitions overlap here; the lanes keep one
+// partition's in order.
 import { parentPort, workerData } from 'node:worker_threads';
+import { createRedis } from '../../lib/redis/client';
 import { loadNativeScan } from '../../lib/stats/native-uid-ts';
-import { type FrameSource, readBatch } from '../../lib/stats/read-batch';
+import { type ApplyTarget, readAndApply } from '../../lib/stats/read-and-apply';
+import type { FrameSource } from '../../lib/stats/read-batch';
 
 export interface ReaderThreadData {
-  entry: string;
-  /** Read with the native scan (the main thread checked that it loads). */
-  native: boolean;
+  /** The native scan's build to read with (the main thread checked that it loads), or null. */
+  native: string | null;
+  redisUrl: string;
+  prefix: string;
+  allowedLatenessSec: number;
 }
 
 export interface ReadRequest {
@@ -16,19 +22,26 @@ export interface ReadRequest {
   frames: FrameSource;
   /** Frame i is spans[2i] to spans[2i+1] of frames. */
   spans: Uint32Array;
-  watermark: number;
-  allowedLatenessSec: number;
+  target: ApplyTarget;
 }
 
+const data = workerData as ReaderThreadData;
 // the main thread loaded it already; were it to fail here, the main thread is told at its first read
-const loaded = (workerData as ReaderThreadData).native ? loadNativeScan() : null;
-const native = loaded?.scan ?? null;
+const loaded = data.native ? loadNativeScan(data.native) : null;
+const ctx = {
+  redis: createRedis(data.redisUrl, 'lastmile-activity-reader'),
+  prefix: data.prefix,
+  allowedLatenessSec: data.allowedLatenessSec,
+  native: loaded?.scan ?? null,
+};
 
+parentPort!.postMessage({ ready: true });
 parentPort!.on('message', (r: ReadRequest) => {
-  try {
-    if (loaded && !native) throw new Error(`the native scan did not load on the reader thread: ${'reason' in loaded ? loaded.reason : ''}`);
-    parentPort!.postMessage({ id: r.id, ok: true, result: readBatch(r.frames, r.spans, r.watermark, r.allowedLatenessSec, native) });
-  } catch (err) {
-    parentPort!.postMessage({ id: r.id, ok: false, error: String((err as Error).stack ?? err) });
-  }
+  (async () => {
+    if (loaded && !ctx.native) throw new Error(`the native scan did not load on the reader thread: ${'reason' in loaded ? loaded.reason : ''}`);
+    return readAndApply(ctx, r.frames, r.spans, r.target);
+  })().then(
+    (result) => parentPort!.postMessage({ id: r.id, ok: true, result }),
+    (err: unknown) => parentPort!.postMessage({ id: r.id, ok: false, error: String((err as Error)?.stack ?? err) }),
+  );
 });

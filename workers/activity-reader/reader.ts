@@ -25,6 +25,10 @@ export interface FrameReader {
   why?: string;
   /** Reads the batch's frames and, when none is poison, applies the batch on `target`. */
   read(values: (Buffer | null)[], target: ApplyTarget): Promise<ReadOutcome>;
+  /** Resolves once the current thread is up. */
+  ready(): Promise<void>;
+  /** Batches done so far on the thread, and here (before it was up). */
+  counts(): { onThread: number; here: number };
   close(): Promise<void>;
 }
 
@@ -70,18 +74,21 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
   const module = await threadModule();
   const pool = sharedPool();
   let nextId = 0;
+  let here = 0;
   let closing = false;
   let thread = start();
 
   /** A thread and the requests it holds; the map outlives a failure until the thread has exited. */
-  function start(): { worker: Worker; pending: Map<number, Waiter>; ready: boolean } {
+  function start(): { worker: Worker; pending: Map<number, Waiter>; ready: boolean; up: Promise<void> } {
     const pending = new Map<number, Waiter>();
+    let up!: () => void;
     const worker = new Worker(module, {
       workerData: { native: scan ? nativeBinaryPath() : null, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
     });
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {
         started.ready = true;
+        up();
         return;
       }
       const waiter = pending.get(reply.id);
@@ -101,7 +108,7 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
       if (!closing) fail(new Error(`reader thread exited with code ${code}`));
       pending.clear(); // the thread is gone: nothing reads the held bytes any more
     });
-    const started = { worker, pending, ready: false };
+    const started = { worker, pending, ready: false, up: new Promise<void>((resolve) => (up = resolve)) };
     return started;
   }
 
@@ -110,6 +117,7 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
     why: 'reason' in loaded ? loaded.reason : undefined,
     async read(values, target) {
       if (!thread.ready) {
+        here++;
         const inOne = frameRegion(values);
         const { bytes, spans } = inOne ? { bytes: inOne.region, spans: inOne.spans } : packFrames(values);
         return readAndApply({ redis, prefix, allowedLatenessSec, native: scan }, { bytes }, spans, target);
@@ -137,6 +145,8 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
         worker.postMessage(request, [spans.buffer as ArrayBuffer]);
       }).finally(() => shared && pool.give(shared));
     },
+    ready: () => thread.up,
+    counts: () => ({ onThread: nextId, here }),
     async close() {
       closing = true;
       await thread.worker.terminate();

@@ -1,0 +1,78 @@
+// The activity worker's reader: batches read on its thread straight from the bytes the main
+// thread fetched (by address) and applied to Redis there must leave Redis as the same batches
+// read from copies and applied here do, even while the main thread drops its own references
+// to those bytes and the garbage collector runs.
+import { afterAll, describe, expect, it } from 'vitest';
+import { activityFrames } from '../../lib/stats/activity-generator';
+import { loadNativeScan } from '../../lib/stats/native-uid-ts';
+import { readAndApply } from '../../lib/stats/read-and-apply';
+import { packFrames } from '../../lib/stats/read-batch';
+import { type PartitionState, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
+import { createFrameReader } from '../../workers/activity-reader/reader';
+import { type Harness, createHarness } from './harness';
+
+const LATENESS = 5;
+const harnesses: Harness[] = [];
+afterAll(async () => {
+  for (const h of harnesses) await h.close();
+});
+
+/** A batch as kafkajs hands it over: slices of one fetched buffer, record headers between them. */
+function fetchedBatch(texts: string[]): Buffer[] {
+  const fetched = Buffer.from(texts.map((t) => `~hdr~${t}`).join(''));
+  const values: Buffer[] = [];
+  let at = 0;
+  for (const t of texts) {
+    const n = Buffer.byteLength(t);
+    values.push(fetched.subarray(at + 5, at + 5 + n));
+    at += 5 + n;
+  }
+  return values;
+}
+
+describe('frame reader', () => {
+  it('reads and applies batches on its thread by address, as they are read from copies and applied here', async () => {
+    const h = await createHarness('reader');
+    harnesses.push(h);
+    const native = loadNativeScan().scan;
+    expect(native).not.toBeNull();
+    const startSec = Math.floor(Date.now() / 1000) - 3600;
+    const texts = [...activityFrames({ seed: 9, users: 400, frames: 6_000, startSec, ratePerSec: 20, disorderSec: 3, lateFraction: 0.03, lateBySec: 60 })].map((f) => f.text);
+    const batches = Array.from({ length: 30 }, (_, i) => texts.slice(i * 200, i * 200 + 200));
+
+    const onThread = statsPrefix(`${h.topics.userActivity}.thread`);
+    const here = statsPrefix(`${h.topics.userActivity}.here`);
+    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix: onThread, allowedLatenessSec: LATENESS });
+    expect(reader.kind).toBe('native');
+    let threadState: PartitionState = { offset: -1, watermark: -Infinity };
+    let hereState: PartitionState = { offset: -1, watermark: -Infinity };
+    try {
+      for (const [i, batch] of batches.entries()) {
+        if (i === 3) await reader.ready(); // the first batches are likely done here, the rest on the thread
+        const offset = (i + 1) * 200 - 1;
+        // the fetched bytes are referenced by the reader alone while its thread reads them
+        const read = reader.read(fetchedBatch(batch), { partition: 0, from: threadState, offset });
+        const garbage = Array.from({ length: 20_000 }, (_, k) => ({ k, text: `garbage ${k}` })); // keeps the collector busy
+        expect(garbage.length).toBe(20_000);
+        const outcome = await read;
+        expect(outcome.applied).toEqual({ ok: true });
+        threadState = { offset, watermark: outcome.watermark };
+
+        const { bytes, spans } = packFrames(batch.map((t) => Buffer.from(t)));
+        const copied = await readAndApply({ redis: h.redis, prefix: here, allowedLatenessSec: LATENESS, native }, { bytes }, spans, { partition: 0, from: hereState, offset });
+        expect(copied.applied).toEqual({ ok: true });
+        expect(outcome.watermark).toBe(copied.watermark);
+        hereState = { offset, watermark: copied.watermark };
+      }
+      expect(reader.counts().onThread).toBeGreaterThanOrEqual(27);
+    } finally {
+      await reader.close();
+    }
+
+    expect(await readPartitionState(h.redis, onThread, 0)).toEqual(await readPartitionState(h.redis, here, 0));
+    const minutes = Array.from({ length: 6 }, (_, k) => ({ window: 'm' as const, start: Math.floor(startSec / 60) * 60 + (k - 1) * 60 }));
+    const figures = await liveFigures(h.redis, onThread, minutes);
+    expect(figures).toEqual(await liveFigures(h.redis, here, minutes));
+    expect(figures.reduce((n, f) => n + f.uniqueUsers, 0)).toBeGreaterThan(1000);
+  });
+});

@@ -4,13 +4,15 @@
 // the next ones meanwhile. In its lane it goes to a reader thread that reads it without
 // parsing whole frames (only the top-level uid and ts), classifies it against its
 // partition's watermark, and applies it to Redis by one script that refuses a batch already
-// applied (window-store.ts); only then is the offset committed. This event loop is left with
-// Kafka: fetching, committing, and the dead-letter topic. Meanwhile one worker of the group,
-// holding a lease, emits the windows the watermark has passed and samples the ingest rate.
+// applied (window-store.ts); only then is its offset committed (once a second per partition:
+// Redis fences a replay). This event loop is left with Kafka: fetching, committing, and the
+// dead-letter topic. Meanwhile one worker of the group, holding a lease, emits the windows
+// the watermark has passed and samples the ingest rate.
 import { randomBytes } from 'node:crypto';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { createLease } from '../lib/kafka/lease';
+import { offsetCommitter } from '../lib/kafka/offset-committer';
 import { type LaneBatch, partitionLanes } from '../lib/kafka/partition-lanes';
 import { toDeadLetter } from '../lib/kafka/run-consumer';
 import { statsChannel } from '../lib/realtime/channels';
@@ -30,6 +32,7 @@ const SAMPLE_EVERY_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 /** Batches a partition's lane holds: one being applied, one fetched behind it. */
 const LANE_DEPTH = 2;
+const COMMIT_EVERY_MS = 1_000;
 const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
 
 interface ActivityBatch extends LaneBatch {
@@ -63,6 +66,16 @@ export async function createActivityWorker(deps: WorkerDeps) {
 
   // Each partition's state as of its last applied batch; re-read after a rebalance.
   const states = new Map<number, PartitionState>();
+  // Redis holds the applied offsets and refuses a batch applied before, so offsets are
+  // committed once a second per partition, not after every batch: a replay from an older
+  // commit is skipped. (Per batch, the commits cost ~8% of the throughput here.)
+  const committer = offsetCommitter({
+    everyMs: COMMIT_EVERY_MS,
+    commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ topic, ...o }))),
+    failed(err, offsets) {
+      log.warn({ err, topic, offsets }, 'activity offset commit failed (a partition may have moved); its next owner skips what is applied');
+    },
+  });
 
   /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
   async function applyActivity({ partition, messages, next }: ActivityBatch) {
@@ -99,12 +112,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
       }
     }
     states.set(partition, from);
-    try {
-      await consumer.commitOffsets([{ topic, partition, offset: next }]);
-    } catch (err) {
-      // Redis holds what was applied, so a replay from an older commit skips it: not fatal
-      log.warn({ err, topic, partition, offset: next }, 'activity offset commit failed (the partition may have moved); its next owner skips what is applied');
-    }
+    await committer.applied(partition, next);
     metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
     if (poisoned > 0) {
       metrics.eventsIn.inc({ type: 'activity', outcome: 'dead_lettered' }, poisoned);
@@ -131,9 +139,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
   consumer.on(consumer.events.GROUP_JOIN, () => {
     states.clear();
     lanes.reset();
+    committer.forget();
   });
   let stopping = false;
 
+  committer.start();
   await consumer.run({
     // every partition's batch of a fetch is handed over at once; its lane does the work
     partitionsConsumedConcurrently: Math.max(1, deps.partitions ?? 6),
@@ -197,6 +207,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
       await emitter;
       // what was handed over is applied and committed while the consumer is still in its group
       await lanes.drain();
+      committer.stop();
+      await committer.flush();
       await consumer.disconnect();
       await reader.close();
       await lease.release();

@@ -24,8 +24,8 @@ import type { WorkerDeps } from './location-worker';
 
 /** Fetch sizes shared with the benchmark's raw baseline, so both read the same batches. */
 export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerPartition'> = {
-  maxBytes: Number(process.env.FMAX ?? 16) * 1024 * 1024,
-  maxBytesPerPartition: Number(process.env.FPART ?? 4) * 1024 * 1024,
+  maxBytes: 16 * 1024 * 1024,
+  maxBytesPerPartition: 4 * 1024 * 1024,
 };
 
 const SAMPLE_EVERY_MS = 5_000;
@@ -56,7 +56,10 @@ export async function createActivityWorker(deps: WorkerDeps) {
     await Promise.all([consumer.connect(), producer.connect(), admin.connect(), readerStarting]);
   } catch (err) {
     // a started thread would keep the process alive
-    await readerStarting.then((started) => started.close()).catch(() => undefined);
+    await readerStarting.then(
+      (started) => started.close(),
+      (readerErr: unknown) => log.warn({ err: readerErr }, 'the activity reader did not start'),
+    );
     throw err;
   }
   const reader = await readerStarting;

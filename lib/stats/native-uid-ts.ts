@@ -65,10 +65,10 @@ export function buildNativeScan(): string {
 }
 
 /** The built scan (at `file`, by default where this source's build goes), or why there is none. */
-export function loadNativeScan(file = nativeBinaryPath()): { scan: NativeScan } | { scan: null; reason: string } {
+export function loadNativeScan(file = nativeBinaryPath()): { scan: NativeScan; file: string } | { scan: null; reason: string } {
   if (!existsSync(file)) return { scan: null, reason: `not built for this source (${path.basename(file)}): run npm run build:native` };
   try {
-    return { scan: createRequire(import.meta.url)(file) as NativeScan };
+    return { scan: createRequire(import.meta.url)(file) as NativeScan, file };
   } catch (err) {
     return { scan: null, reason: `${path.basename(file)} did not load: ${(err as Error).message}` };
   }

@@ -8,7 +8,7 @@
 // Until a thread has booted (~70 ms, from a bundle: see thread-module.ts), batches are done here.
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
-import { type NativeScan, loadNativeScan, nativeBinaryPath } from '../../lib/stats/native-uid-ts';
+import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { type ApplyTarget, type ReadOutcome, readAndApply } from '../../lib/stats/read-and-apply';
 import { type FrameSource, frameRegion, packFrames } from '../../lib/stats/read-batch';
 import type { ReadRequest, ReaderThreadData } from './thread';
@@ -71,6 +71,8 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
   const loaded = choice === 'js' ? { scan: null, reason: 'STATS_READER=js' } : loadNativeScan();
   if (choice === 'native' && !loaded.scan) throw new Error(`STATS_READER=native, but the native scan is unusable: ${'reason' in loaded ? loaded.reason : ''}`);
   const scan: NativeScan | null = loaded.scan;
+  // the thread loads the very build this thread checked
+  const nativeFile = loaded.scan ? loaded.file : null;
   const module = await threadModule();
   const pool = sharedPool();
   let nextId = 0;
@@ -83,7 +85,7 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
     const pending = new Map<number, Waiter>();
     let up!: () => void;
     const worker = new Worker(module, {
-      workerData: { native: scan ? nativeBinaryPath() : null, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
+      workerData: { native: nativeFile, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
     });
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {

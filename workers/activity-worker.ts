@@ -30,6 +30,7 @@ export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerParti
 
 const SAMPLE_EVERY_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
+const PRUNE_FIRST_MS = 60_000;
 /** Batches a partition's lane holds: one being applied, one fetched behind it. */
 const LANE_DEPTH = 2;
 const COMMIT_EVERY_MS = 1_000;
@@ -91,7 +92,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
     let poisoned = 0;
     // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
     while (last > from.offset) {
-      const fresh = from.offset < 0 ? messages : messages.filter((m) => Number(m.offset) > from.offset);
+      const fresh = Number(messages[0]!.offset) > from.offset ? messages : messages.filter((m) => Number(m.offset) > from.offset);
       const target = { partition, from, offset: last };
       // read and, unless some frame is poison, applied on the reader thread
       const read = await reader.read(fresh.map((m) => m.value), target);
@@ -173,7 +174,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
   let running = true;
   // a rate needs two samples: the first is taken an interval in, not while the worker starts
   let lastSample = Date.now();
-  let lastPrune = 0;
+  // the first prune a minute in: not while the worker starts (a first query costs Prisma ~0.1 s of CPU)
+  let lastPrune = Date.now() - PRUNE_EVERY_MS + PRUNE_FIRST_MS;
   let wake: (() => void) | undefined;
   const emitter = (async () => {
     while (running) {

@@ -73,29 +73,28 @@ export function readBatch(source: FrameSource, spans: Uint32Array, watermark: nu
  * fetch, a few bytes of record header between them): that region, and each frame's span in
  * it (a missing value is an empty frame). Null when they do not.
  */
-export function frameRegion(values: (Uint8Array | null)[]): { region: Uint8Array; spans: Uint32Array } | null {
-  const present = values.filter((v): v is Uint8Array => v !== null);
-  const first = present[0];
-  const last = present[present.length - 1];
-  if (!first || !last) return null;
-  const from = first.byteOffset;
-  const to = last.byteOffset + last.length;
-  let at = from;
-  let total = 0;
-  for (const v of present) {
-    if (v.buffer !== first.buffer || v.byteOffset < at) return null;
-    at = v.byteOffset + v.length;
-    total += v.length;
-  }
-  if (to - from > 2 * total) return null; // it would carry more than it reads
+export function frameRegion(values: readonly (Uint8Array | null)[]): { region: Uint8Array; spans: Uint32Array } | null {
+  // one pass, no allocation but the spans: it runs on the worker's event loop for every batch
   const spans = new Uint32Array(values.length * 2);
+  let buffer: ArrayBufferLike | null = null;
+  let from = 0;
+  let at = 0;
+  let total = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!v) continue;
-    spans[2 * i] = v.byteOffset - from;
-    spans[2 * i + 1] = v.byteOffset - from + v.length;
+    const offset = v.byteOffset;
+    if (buffer === null) {
+      buffer = v.buffer;
+      from = at = offset;
+    } else if (offset < at || v.buffer !== buffer) return null;
+    spans[2 * i] = offset - from;
+    spans[2 * i + 1] = offset - from + v.length;
+    at = offset + v.length;
+    total += v.length;
   }
-  return { region: new Uint8Array(first.buffer, from, to - from), spans };
+  if (buffer === null || at - from > 2 * total) return null; // none, or it would carry more than it reads
+  return { region: new Uint8Array(buffer, from, at - from), spans };
 }
 
 /**

@@ -1,30 +1,86 @@
-// The reader thread as one plain ES module, bundled by esbuild when a worker starts. A thread
-// does not inherit tsx's loader, and loading the TypeScript through it took a busy core's
-// half second at start; the bundle loads in ~70 ms. Packages stay imports from node_modules.
+// The reader thread as one plain ES module, bundled by esbuild. A thread does not inherit
+// tsx's loader, and loading the TypeScript through it took a busy core's half second at start;
+// the bundle loads in ~70 ms. Packages stay imports from node_modules.
+//
+// The bundle is built at install (scripts/build-native.ts) and again whenever a source it
+// was built from has changed since: a manifest beside it lists those sources with their
+// hashes, so a worker's start checks a few small files instead of starting esbuild.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, stop } from 'esbuild';
 
 const ENTRY = fileURLToPath(new URL('./thread.ts', import.meta.url));
-const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUILD_DIR = path.join(ROOT, 'build');
 const STEM = 'activity-reader-';
+const MANIFEST = path.join(BUILD_DIR, `${STEM}manifest.json`);
 
-/** The bundle of thread.ts as it is now, named by its content (written once, atomically). */
-export async function threadModule(): Promise<URL> {
-  const { outputFiles } = await build({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', write: false, logLevel: 'silent' }).finally(
+interface Manifest {
+  /** The bundle's file name in BUILD_DIR. */
+  bundle: string;
+  /** Each source bundled (relative to the root) and its sha256. */
+  inputs: Record<string, string>;
+}
+
+const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bundle the manifest names, when it exists and every source it lists is unchanged. */
+function current(): URL | null {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
+  } catch {
+    return null;
+  }
+  const file = path.join(BUILD_DIR, manifest.bundle);
+  if (!existsSync(file)) return null;
+  for (const [input, hash] of Object.entries(manifest.inputs)) {
+    try {
+      if (sha(readFileSync(path.join(ROOT, input))) !== hash) return null;
+    } catch {
+      return null;
+    }
+  }
+  return pathToFileURL(file);
+}
+
+/** Bundles thread.ts and records what it was built from; returns the bundle. */
+export async function buildThreadModule(): Promise<URL> {
+  const { build, stop } = await import('esbuild');
+  const { outputFiles, metafile } = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    absWorkingDir: ROOT,
+    logLevel: 'silent',
+  }).finally(
     () => void stop(), // esbuild's service process is not needed again
   );
   const code = outputFiles[0]!.text;
-  const file = path.join(BUILD_DIR, `${STEM}${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(BUILD_DIR, { recursive: true });
+  const bundle = `${STEM}${sha(code).slice(0, 12)}.mjs`;
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(metafile.inputs)) inputs[input] = sha(readFileSync(path.join(ROOT, input)));
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const write = (file: string, text: string) => {
     const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
+    writeFileSync(partial, text);
     renameSync(partial, file);
-    // bundles of older sources are of no further use
-    for (const f of readdirSync(BUILD_DIR)) if (f.startsWith(STEM) && f.endsWith('.mjs') && path.join(BUILD_DIR, f) !== file) rmSync(path.join(BUILD_DIR, f), { force: true });
-  }
+  };
+  const file = path.join(BUILD_DIR, bundle);
+  if (!existsSync(file)) write(file, code);
+  write(MANIFEST, JSON.stringify({ bundle, inputs } satisfies Manifest, null, 2));
+  // bundles of older sources are of no further use
+  for (const f of readdirSync(BUILD_DIR)) if (f.startsWith(STEM) && f.endsWith('.mjs') && f !== bundle) rmSync(path.join(BUILD_DIR, f), { force: true });
   return pathToFileURL(file);
+}
+
+/** The bundle of thread.ts as the sources are now: the one built before, or a new one. */
+export async function threadModule(): Promise<URL> {
+  return current() ?? buildThreadModule();
 }

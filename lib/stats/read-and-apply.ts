@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { NativeScan } from './native-uid-ts';
 import { type FrameSource, readBatch } from './read-batch';
+import type { SentUids } from './sent-uids';
 import { type BatchGroup, type PartitionState, applyBatch } from './window-store';
 
 export interface ApplyTarget {
@@ -30,11 +31,17 @@ export interface ApplyContext {
   prefix: string;
   allowedLatenessSec: number;
   native: NativeScan | null;
+  /** What this thread sent each partition's windows before, so as not to send it again. */
+  sent?: SentUids;
 }
 
 export async function readAndApply(ctx: ApplyContext, frames: FrameSource, spans: Uint32Array, target: ApplyTarget): Promise<ReadOutcome> {
   const read = readBatch(frames, spans, target.from.watermark, ctx.allowedLatenessSec, ctx.native);
   if (read.poison.length > 0) return read;
-  const applied = await applyBatch(ctx.redis, ctx.prefix, ctx.allowedLatenessSec, { ...target, watermark: read.watermark, groups: read.groups });
+  const { sent } = ctx;
+  const groups = sent ? sent.lacking(target.partition, target.from, read.groups) : read.groups;
+  const applied = await applyBatch(ctx.redis, ctx.prefix, ctx.allowedLatenessSec, { ...target, watermark: read.watermark, groups });
+  if (applied.ok) sent?.applied(target.partition, target.offset, read.watermark, groups);
+  else sent?.forget(target.partition);
   return { watermark: read.watermark, poison: read.poison, applied };
 }

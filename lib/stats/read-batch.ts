@@ -4,10 +4,10 @@
 import { classifier } from './classify-activity';
 import { type NativeScan, SLOTS_PER_FRAME, STATUS } from './native-uid-ts';
 import { type UidTs, uidTsAt, uidTsOf } from './read-uid-ts';
-import { type BatchGroup, joinUids } from './window-store';
+import type { BatchGroup } from './window-store';
 
 export interface ReadBatchResult {
-  /** Ready for applyBatch: each group's uids joined where they can be. */
+  /** Ready for applyBatch. */
   groups: BatchGroup[];
   /** The partition's watermark after the batch. */
   watermark: number;
@@ -64,8 +64,7 @@ export function readBatch(source: FrameSource, spans: Uint32Array, watermark: nu
     if (frame) c.add(frame.uid, frame.ts);
     else poison.push(i);
   }
-  const groups = c.groups().map((g) => ({ ...g, uids: joinUids(g.uids) }));
-  return { groups, watermark: c.watermark, poison };
+  return { groups: c.groups(), watermark: c.watermark, poison };
 }
 
 /**

@@ -25,18 +25,24 @@ local names, sizes = {'m', 'h', 'd'}, {60, 3600, 86400}
 local open = state .. ':open'
 local touched = {}
 local i = 9
-for _ = 1, tonumber(ARGV[8]) do
-  -- a group: level, minute, frames, then k uids, or k = 0 and the uids joined by newlines
-  local level, minute, frames, k = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local uids = {}
+-- a list of uids: k, then k uids, or k = 0 and the uids joined by newlines ('' for none)
+local function list()
+  local k, uids = tonumber(ARGV[i]), {}
   if k == 0 then
-    for uid in string.gmatch(ARGV[i + 4], '[^\\n]+') do uids[#uids + 1] = uid end
-    i = i + 5
+    for uid in string.gmatch(ARGV[i + 1], '[^\\n]+') do uids[#uids + 1] = uid end
+    i = i + 2
   else
-    for c = i + 4, i + 3 + k do uids[#uids + 1] = ARGV[c] end
-    i = i + 4 + k
+    for c = i + 1, i + k do uids[#uids + 1] = ARGV[c] end
+    i = i + 1 + k
   end
-  local n = #uids
+  return uids
+end
+for _ = 1, tonumber(ARGV[8]) do
+  -- a group: level, minute, frames, then the uids to add to the minute's, the hour's and the
+  -- day's user sets and to the hour's HyperLogLog (the caller leaves out those it added before)
+  local level, minute, frames = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  i = i + 3
+  local adds = {list(), list(), list(), list()}
   for r = 1, 3 do
     local start = minute - minute % sizes[r]
     local window = names[r] .. ':' .. string.format('%d', start)
@@ -44,8 +50,8 @@ for _ = 1, tonumber(ARGV[8]) do
     if r <= level then
       redis.call('HINCRBY', figures, 'l' .. part, frames)
     else
-      local users = state .. ':u:' .. window
-      for c = 1, n, 1000 do redis.call('SADD', users, unpack(uids, c, math.min(c + 999, n))) end
+      local users, uids = state .. ':u:' .. window, adds[r]
+      for c = 1, #uids, 1000 do redis.call('SADD', users, unpack(uids, c, math.min(c + 999, #uids))) end
       redis.call('ZADD', open, start + sizes[r], window)
       redis.call('HSET', figures, 'u' .. part, redis.call('SCARD', users))
     end
@@ -56,8 +62,8 @@ for _ = 1, tonumber(ARGV[8]) do
       redis.call('SADD', P .. 'dirty', window)
     end
   end
-  local hll = P .. 'hll:' .. string.format('%d', minute - minute % 3600)
-  for c = 1, n, 1000 do redis.call('PFADD', hll, unpack(uids, c, math.min(c + 999, n))) end
+  local hll, uids = P .. 'hll:' .. string.format('%d', minute - minute % 3600), adds[4]
+  for c = 1, #uids, 1000 do redis.call('PFADD', hll, unpack(uids, c, math.min(c + 999, #uids))) end
   redis.call('EXPIRE', hll, ${WINDOW_TTL_SEC})
 end
 if ARGV[5] ~= '' then
@@ -178,12 +184,18 @@ export interface BatchToApply {
   groups: BatchGroup[];
 }
 
-/** A group as sent to Redis: its uids as a list, or joined by newlines (one string to copy and send, not thousands). */
-export type BatchGroup = Omit<ActivityGroup, 'uids'> & { uids: string[] | string };
+/**
+ * A group as applied: its distinct uids, and optionally, of those, the ones each of its
+ * targets lacks as far as the caller knows (see SentUids): the minute's, hour's and day's
+ * user sets and the hour's HyperLogLog. Without that, every uid goes to every target.
+ */
+export type BatchGroup = ActivityGroup & { lacking?: UidTargets };
+export type UidTargets = [minute: string[], hour: string[], day: string[], hll: string[]];
 
-/** The uids joined by newlines, or the list itself when a uid holds a newline. */
-export function joinUids(uids: string[]): string[] | string {
-  return uids.some((uid) => uid.includes('\n')) ? uids : uids.join('\n');
+/** The uids joined by newlines (one string to copy and send, not thousands), or listed when one holds a newline. */
+function encodeUids(args: (string | number)[], uids: string[]): void {
+  if (uids.some((uid) => uid.includes('\n'))) args.push(uids.length, ...uids);
+  else args.push(0, uids.join('\n'));
 }
 
 /** Applies a batch, or returns the partition's actual state when `from` is not it any more. */
@@ -205,11 +217,8 @@ export async function applyBatch(
     batch.groups.length,
   ];
   for (const g of batch.groups) {
-    if (typeof g.uids === 'string') args.push(g.level, g.minute, g.frames, 0, g.uids);
-    else {
-      args.push(g.level, g.minute, g.frames, g.uids.length);
-      for (const uid of g.uids) args.push(uid);
-    }
+    args.push(g.level, g.minute, g.frames);
+    for (const uids of g.lacking ?? [g.uids, g.uids, g.uids, g.uids]) encodeUids(args, uids);
   }
   const result = await withCommands(redis).statsApply(0, ...args);
   return result[0] === 1 ? { ok: true } : { ok: false, state: toState(result[1], result[2] || null) };

@@ -7,6 +7,7 @@ import { createRedis } from '../../lib/redis/client';
 import { loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { type ApplyTarget, readAndApply } from '../../lib/stats/read-and-apply';
 import type { FrameSource } from '../../lib/stats/read-batch';
+import { sentUids } from '../../lib/stats/sent-uids';
 
 export interface ReaderThreadData {
   /** The native scan's build to read with (the main thread checked that it loads), or null. */
@@ -33,6 +34,8 @@ const ctx = {
   prefix: data.prefix,
   allowedLatenessSec: data.allowedLatenessSec,
   native: loaded?.scan ?? null,
+  // a window's set is sent each uid once, not once per batch
+  sent: sentUids(data.allowedLatenessSec),
 };
 
 parentPort!.postMessage({ ready: true });

@@ -53,8 +53,12 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
+  // The producer (dead letters, emitted windows) and the admin (ingest samples) are not needed
+  // for the first batches: they connect while the consumer joins and fetches.
+  const othersConnected = Promise.all([producer.connect(), admin.connect()]);
+  othersConnected.catch(() => undefined); // awaited once the consumer runs, and before any dead letter
   try {
-    await Promise.all([consumer.connect(), producer.connect(), admin.connect(), readerStarting]);
+    await Promise.all([consumer.connect(), readerStarting]);
   } catch (err) {
     // a started thread would keep the process alive
     await readerStarting.then(
@@ -100,6 +104,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
       if (!result) {
         // poison goes to the dead-letter topic before the batch is applied
         const poison = read.poison.map((i) => fresh[i]!);
+        await othersConnected;
         await producer.send({
           topic: topics.deadLetters,
           acks: -1,
@@ -166,6 +171,15 @@ export async function createActivityWorker(deps: WorkerDeps) {
       metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
     },
   });
+  try {
+    await othersConnected;
+  } catch (err) {
+    stopping = true;
+    committer.stop();
+    await consumer.disconnect();
+    await reader.close();
+    throw err;
+  }
 
   // One emitter per group: the lease outlives a missed tick or two, not a crash.
   const lease = createLease(redis, `${prefix}emitter`, `${process.pid}-${randomBytes(4).toString('hex')}`, Math.max(3_000, emitIntervalMs * 6));

@@ -22,7 +22,9 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
   const redis = createRedis(config.redisUrl, `lastmile-${name}`);
   const db = createDb(config.databaseUrl);
   const admin = kafka.admin();
-  await admin.connect();
+  // for the readiness checks only: it connects while the worker starts
+  const adminConnected = admin.connect();
+  adminConnected.catch(() => undefined); // awaited below
   const running = await WORKERS[name]({
     kafka,
     redis,
@@ -35,6 +37,12 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
     log,
     metrics,
   });
+  try {
+    await adminConnected;
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
   return {
     metrics,
     checks: {

@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,13 +29,15 @@ export interface NativeScan {
 export const STATUS = { INVALID: 0, OK: 1, UNSURE: 2 } as const;
 export const SLOTS_PER_FRAME = 5;
 
-const SOURCE = fileURLToPath(new URL('./native/uid-ts.c', import.meta.url));
-const BUILD_DIR = fileURLToPath(new URL('../../build/native/', import.meta.url));
+// Found when asked, not as the module loads: the reader thread's bundle of this module is
+// CommonJS, where there is no import.meta (it is given the build's path instead).
+const sourcePath = () => fileURLToPath(new URL('./native/uid-ts.c', import.meta.url));
+const buildDir = () => fileURLToPath(new URL('../../build/native/', import.meta.url));
 
 /** Where this source, built for this platform, lives: a changed source is a new file. */
 export function nativeBinaryPath(): string {
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 12);
-  return path.join(BUILD_DIR, `uid-ts-${process.platform}-${process.arch}-${hash}.node`);
+  const hash = createHash('sha256').update(readFileSync(sourcePath())).digest('hex').slice(0, 12);
+  return path.join(buildDir(), `uid-ts-${process.platform}-${process.arch}-${hash}.node`);
 }
 
 /** Compiles the scan for this machine; throws naming what is missing (compiler or headers). */
@@ -48,14 +49,15 @@ export function buildNativeScan(): string {
   const cc = process.env.CC || 'cc';
   const flags = ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-I', headers];
   if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
-  mkdirSync(BUILD_DIR, { recursive: true });
+  const dir = buildDir();
+  mkdirSync(dir, { recursive: true });
   const partial = `${target}.${process.pid}.tmp`;
   try {
-    execFileSync(cc, [...flags, '-o', partial, SOURCE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(cc, [...flags, '-o', partial, sourcePath()], { stdio: ['ignore', 'pipe', 'pipe'] });
     renameSync(partial, target);
     // builds of older sources are of no further use
     const stem = `uid-ts-${process.platform}-${process.arch}-`;
-    for (const f of readdirSync(BUILD_DIR)) if (f.startsWith(stem) && f.endsWith('.node') && path.join(BUILD_DIR, f) !== target) rmSync(path.join(BUILD_DIR, f), { force: true });
+    for (const f of readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.node') && path.join(dir, f) !== target) rmSync(path.join(dir, f), { force: true });
   } catch (err) {
     rmSync(partial, { force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
@@ -68,7 +70,9 @@ export function buildNativeScan(): string {
 export function loadNativeScan(file = nativeBinaryPath()): { scan: NativeScan; file: string } | { scan: null; reason: string } {
   if (!existsSync(file)) return { scan: null, reason: `not built for this source (${path.basename(file)}): run npm run build:native` };
   try {
-    return { scan: createRequire(import.meta.url)(file) as NativeScan, file };
+    const addon = { exports: {} as NativeScan };
+    process.dlopen(addon, file);
+    return { scan: addon.exports, file };
   } catch (err) {
     return { scan: null, reason: `${path.basename(file)} did not load: ${(err as Error).message}` };
   }

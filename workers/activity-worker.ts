@@ -9,8 +9,9 @@
 // dead-letter topic. Meanwhile one worker of the group, holding a lease, emits the windows
 // the watermark has passed and samples the ingest rate.
 import { randomBytes } from 'node:crypto';
-import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
+import type { ConsumerConfig } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
+import { type HeldBatch, holdBatch } from '../lib/kafka/held-batch';
 import { createLease } from '../lib/kafka/lease';
 import { offsetCommitter } from '../lib/kafka/offset-committer';
 import { type LaneBatch, partitionLanes } from '../lib/kafka/partition-lanes';
@@ -37,7 +38,7 @@ const COMMIT_EVERY_MS = 1_000;
 const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
 
 interface ActivityBatch extends LaneBatch {
-  messages: KafkaMessage[];
+  held: HeldBatch;
 }
 
 export async function createActivityWorker(deps: WorkerDeps) {
@@ -86,24 +87,25 @@ export async function createActivityWorker(deps: WorkerDeps) {
   });
 
   /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
-  async function applyActivity({ partition, messages, next }: ActivityBatch) {
+  async function applyActivity({ partition, held, next }: ActivityBatch) {
     // kafkajs sends its next fetch first; this batch is handed over while the broker answers
     await new Promise<void>((resolve) => setImmediate(resolve));
     const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
-    const last = Number(messages[messages.length - 1]!.offset);
+    const last = held.offset(held.count - 1);
     let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
     let counted = 0;
     let poisoned = 0;
     // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
     while (last > from.offset) {
-      const fresh = Number(messages[0]!.offset) > from.offset ? messages : messages.filter((m) => Number(m.offset) > from.offset);
+      let first = 0;
+      while (held.offset(first) <= from.offset) first++; // offsets ascend in a batch
       const target = { partition, from, offset: last };
       // read and, unless some frame is poison, applied on the reader thread
-      const read = await reader.read(fresh.map((m) => m.value), target);
+      const read = await reader.read(held.frames(first), target);
       let result = read.applied;
       if (!result) {
         // poison goes to the dead-letter topic before the batch is applied
-        const poison = read.poison.map((i) => fresh[i]!);
+        const poison = read.poison.map((i) => held.message(first + i));
         await othersConnected;
         await producer.send({
           topic: topics.deadLetters,
@@ -113,7 +115,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
         result = await applyBatch(redis, prefix, allowedLatenessSec, { ...target, watermark: read.watermark, groups: read.groups ?? [] });
       }
       if (result.ok) {
-        counted = fresh.length - read.poison.length;
+        counted = held.count - first - read.poison.length;
         poisoned = read.poison.length;
         from = { offset: last, watermark: read.watermark };
       } else {
@@ -164,7 +166,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
       const lastOffset = messages[messages.length - 1]!.offset;
       // kafkajs sets the offset a batch was fetched from on every Batch, though its types omit it
       const { fetchedOffset } = batch as typeof batch & { fetchedOffset: string };
-      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), messages });
+      // the lane keeps the frames where kafkajs put them, not its message objects
+      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), held: holdBatch(messages) });
       // kafkajs fetches on from the last resolved offset, not the committed one
       if (handed) resolveOffset(lastOffset);
       await heartbeat();

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { activityFrames } from '../../lib/stats/activity-generator';
 import { loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { readAndApply } from '../../lib/stats/read-and-apply';
+import { heldFrames } from '../../lib/kafka/held-batch';
 import { packFrames } from '../../lib/stats/read-batch';
 import { type PartitionState, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
 import { createFrameReader } from '../../workers/activity-reader/reader';
@@ -51,7 +52,7 @@ describe('frame reader', () => {
         if (i === 3) await reader.ready(); // the first batches are likely done here, the rest on the thread
         const offset = (i + 1) * 200 - 1;
         // the fetched bytes are referenced by the reader alone while its thread reads them
-        const read = reader.read(fetchedBatch(batch), { partition: 0, from: threadState, offset });
+        const read = reader.read(heldFrames(fetchedBatch(batch)), { partition: 0, from: threadState, offset });
         const garbage = Array.from({ length: 20_000 }, (_, k) => ({ k, text: `garbage ${k}` })); // keeps the collector busy
         expect(garbage.length).toBe(20_000);
         const outcome = await read;

@@ -181,6 +181,22 @@ describe('unique users', () => {
       await produce(h, frames);
       await expectFiguresMatch(h, frames);
       await eventually(async () => ((await topicSize(h.admin, h.topics.deadLetters)) === 2 ? true : undefined), 20_000, 'two frames dead-lettered');
+      // as they were sent: key, value, and where they came from
+      const consumer = h.kafka.consumer({ groupId: `${h.groupPrefix}-dlq` });
+      await consumer.connect();
+      await consumer.subscribe({ topic: h.topics.deadLetters, fromBeginning: true });
+      const dead: { key?: string; value?: string; source?: string }[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          dead.push({ key: message.key?.toString(), value: message.value?.toString(), source: `${message.headers?.['dlq-source-topic']}` });
+        },
+      });
+      await eventually(async () => (dead.length === 2 ? true : undefined), 20_000, 'the dead letters read back');
+      await consumer.disconnect();
+      expect(dead.sort((a, b) => (a.key! < b.key! ? -1 : 1))).toEqual([
+        { key: 'x', value: '{"uid":"x"', source: h.topics.userActivity },
+        { key: 'y', value: '{"uid":"y","ts":"soon"}', source: h.topics.userActivity },
+      ]);
       // the windows went to the stats topic too, keyed by window
       expect(await topicSize(h.admin, h.topics.uniqueUsers)).toBeGreaterThan(5);
       // memory stays bounded: the user sets of closed windows are gone; per partition, only

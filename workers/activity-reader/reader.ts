@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { type ApplyTarget, type ReadOutcome, readAndApply } from '../../lib/stats/read-and-apply';
-import { type FrameSource, frameRegion, packFrames } from '../../lib/stats/read-batch';
+import type { HeldFrames } from '../../lib/kafka/held-batch';
+import { type FrameSource, packFrames } from '../../lib/stats/read-batch';
 import type { ReadRequest, ReaderThreadData } from './thread';
 import { threadModule } from './thread-module';
 
@@ -24,7 +25,7 @@ export interface FrameReader {
   kind: 'native' | 'js';
   why?: string;
   /** Reads the batch's frames and, when none is poison, applies the batch on `target`. */
-  read(values: (Buffer | null)[], target: ApplyTarget): Promise<ReadOutcome>;
+  read(frames: HeldFrames, target: ApplyTarget): Promise<ReadOutcome>;
   /** Resolves once the current thread is up. */
   ready(): Promise<void>;
   /** Batches done so far on the thread, and here (before it was up). */
@@ -117,34 +118,40 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
   return {
     kind: scan ? 'native' : 'js',
     why: 'reason' in loaded ? loaded.reason : undefined,
-    async read(values, target) {
+    async read(frames, target) {
       if (!thread.ready) {
         here++;
-        const inOne = frameRegion(values);
-        const { bytes, spans } = inOne ? { bytes: inOne.region, spans: inOne.spans } : packFrames(values);
+        const { bytes, spans } = 'region' in frames ? { bytes: frames.region, spans: frames.spans } : packFrames(frames.values);
         return readAndApply({ redis, prefix, allowedLatenessSec, native: scan }, { bytes }, spans, target);
       }
       let shared: SharedArrayBuffer | undefined;
       let held: Uint8Array | undefined;
-      let frames: FrameSource;
+      let source: FrameSource;
       let spans: Uint32Array;
-      const inOne = scan ? frameRegion(values) : null;
-      if (scan && inOne) {
-        held = inOne.region;
-        frames = { address: scan.address(held), length: held.length };
-        spans = inOne.spans;
+      const take = (size: number) => new Uint8Array((shared = pool.take(size)), 0, size);
+      if ('region' in frames) {
+        spans = frames.spans;
+        if (scan) {
+          held = frames.region;
+          source = { address: scan.address(held), length: held.length };
+        } else {
+          const bytes = take(frames.region.length);
+          bytes.set(frames.region);
+          source = { bytes };
+        }
       } else {
-        const packed = packFrames(values, (size) => new Uint8Array((shared = pool.take(size)), 0, size));
-        frames = { bytes: packed.bytes };
+        const packed = packFrames(frames.values, take);
+        source = { bytes: packed.bytes };
         spans = packed.spans;
       }
       const id = nextId++;
       const { worker, pending } = thread;
       return new Promise<ReadOutcome>((resolve, reject) => {
         pending.set(id, { resolve, reject, held });
-        const request: ReadRequest = { id, frames, spans, target };
-        // shared bytes are the thread's until it answers; the spans are handed over
-        worker.postMessage(request, [spans.buffer as ArrayBuffer]);
+        const request: ReadRequest = { id, frames: source, spans, target };
+        // shared bytes are the thread's until it answers; the spans are copied (the batch keeps
+        // its own, for a second read after a refused apply)
+        worker.postMessage(request);
       }).finally(() => shared && pool.give(shared));
     },
     ready: () => thread.up,

@@ -2,6 +2,10 @@
 // thread fetched (by address) and applied to Redis there must leave Redis as the same batches
 // read from copies and applied here do, even while the main thread drops its own references
 // to those bytes and the garbage collector runs.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { activityFrames } from '../../lib/stats/activity-generator';
 import { loadNativeScan } from '../../lib/stats/native-uid-ts';
@@ -75,5 +79,32 @@ describe('frame reader', () => {
     const figures = await liveFigures(h.redis, onThread, minutes);
     expect(figures).toEqual(await liveFigures(h.redis, here, minutes));
     expect(figures.reduce((n, f) => n + f.uniqueUsers, 0)).toBeGreaterThan(1000);
+  });
+  it('does the batches here while a thread that dies at boot is replaced, backing off', async () => {
+    const h = await createHarness('reader-crash');
+    harnesses.push(h);
+    const crashing = path.join(mkdtempSync(path.join(os.tmpdir(), 'lastmile-reader-')), 'crash.cjs');
+    writeFileSync(crashing, "throw new Error('the reader thread failed at boot');");
+    const prefix = statsPrefix(`${h.topics.userActivity}.crash`);
+    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix, allowedLatenessSec: LATENESS, module: pathToFileURL(crashing) });
+    const texts = [...activityFrames({ seed: 4, users: 20, frames: 200, startSec: Math.floor(Date.now() / 1000) - 600, ratePerSec: 1, disorderSec: 1, lateFraction: 0, lateBySec: 0 })].map((f) => f.text);
+    try {
+      let from: PartitionState = { offset: -1, watermark: -Infinity };
+      for (let i = 0; i < 10; i++) {
+        const offset = (i + 1) * 20 - 1;
+        const outcome = await reader.read(heldFrames(fetchedBatch(texts.slice(i * 20, i * 20 + 20))), { partition: 0, from, offset });
+        expect(outcome.applied).toEqual({ ok: true });
+        from = { offset, watermark: outcome.watermark };
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      const { here, onThread, threads } = reader.counts();
+      expect([here, onThread]).toEqual([10, 0]);
+      // in ~1.5 s: without a backoff a thread every ~50 ms; with it, after 0, 100, 200, 400, 800 ms
+      expect(threads).toBeGreaterThanOrEqual(3);
+      expect(threads).toBeLessThanOrEqual(8);
+      expect(await readPartitionState(h.redis, prefix, 0)).toEqual(from);
+    } finally {
+      await reader.close();
+    }
   });
 });

@@ -5,7 +5,9 @@
 // they are, by address, and this side keeps them referenced until the thread has answered
 // (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
 // over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
-// Until a thread has booted (~70 ms, from a bundle: see thread-module.ts), batches are done here.
+// Until a thread has booted (~80 ms, from a bundle: see thread-module.ts), batches are done here;
+// so too while a thread that died is replaced: at once the first time, then after a backoff
+// while the new ones die before answering a batch.
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
@@ -28,8 +30,8 @@ export interface FrameReader {
   read(frames: HeldFrames, target: ApplyTarget): Promise<ReadOutcome>;
   /** Resolves once the current thread is up. */
   ready(): Promise<void>;
-  /** Batches done so far on the thread, and here (before it was up). */
-  counts(): { onThread: number; here: number };
+  /** Batches done so far on the thread, and here (while none was up); threads started. */
+  counts(): { onThread: number; here: number; threads: number };
   close(): Promise<void>;
 }
 
@@ -66,24 +68,35 @@ export interface FrameReaderOptions {
   redisUrl: string;
   prefix: string;
   allowedLatenessSec: number;
+  /** The thread's module, when not the bundle of thread.ts (tests). */
+  module?: URL;
 }
 
-export async function createFrameReader({ choice, redis, redisUrl, prefix, allowedLatenessSec }: FrameReaderOptions): Promise<FrameReader> {
+/** Pause before starting the next thread after the nth in a row died without answering a batch, ms. */
+const restartDelayMs = (failures: number) => (failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** (failures - 1)));
+
+export async function createFrameReader(options: FrameReaderOptions): Promise<FrameReader> {
+  const { choice, redis, redisUrl, prefix, allowedLatenessSec } = options;
   const loaded = choice === 'js' ? { scan: null, reason: 'STATS_READER=js' } : loadNativeScan();
   if (choice === 'native' && !loaded.scan) throw new Error(`STATS_READER=native, but the native scan is unusable: ${'reason' in loaded ? loaded.reason : ''}`);
   const scan: NativeScan | null = loaded.scan;
   // the thread loads the very build this thread checked
   const nativeFile = loaded.scan ? loaded.file : null;
-  const module = await threadModule();
+  const module = options.module ?? (await threadModule());
   const pool = sharedPool();
   let nextId = 0;
   let here = 0;
   let closing = false;
+  let threads = 0;
+  // threads in a row that died without answering a batch
+  let failures = 0;
+  let restart: NodeJS.Timeout | undefined;
   let thread = start();
 
   /** A thread and the requests it holds; the map outlives a failure until the thread has exited. */
   function start(): { worker: Worker; pending: Map<number, Waiter>; ready: boolean; up: Promise<void> } {
     const pending = new Map<number, Waiter>();
+    threads++;
     let up!: () => void;
     const worker = new Worker(module, {
       workerData: { native: nativeFile, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
@@ -96,6 +109,7 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
       }
       const waiter = pending.get(reply.id);
       pending.delete(reply.id);
+      if (reply.ok) failures = 0;
       if (reply.ok) waiter?.resolve(reply.result);
       else waiter?.reject(new Error(`reader thread: ${reply.error}`));
     });
@@ -103,8 +117,12 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
+      started.ready = false; // batches are done here meanwhile
       for (const waiter of pending.values()) waiter.reject(err);
-      if (!closing) thread = start();
+      if (closing) return;
+      restart = setTimeout(() => {
+        if (!closing) thread = start();
+      }, restartDelayMs(failures++));
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -155,9 +173,10 @@ export async function createFrameReader({ choice, redis, redisUrl, prefix, allow
       }).finally(() => shared && pool.give(shared));
     },
     ready: () => thread.up,
-    counts: () => ({ onThread: nextId, here }),
+    counts: () => ({ onThread: nextId, here, threads }),
     async close() {
       closing = true;
+      clearTimeout(restart);
       await thread.worker.terminate();
     },
   };

@@ -49,7 +49,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const groupId = `${deps.groupPrefix}.activity`;
 
   // Batches are read and applied on a thread of their own: this event loop keeps Kafka busy.
-  // It is started while the clients connect.
+  // The reader is prepared while the clients connect; its thread starts at the first batch.
   const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec });
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

@@ -5,7 +5,8 @@
 // they are, by address, and this side keeps them referenced until the thread has answered
 // (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
 // over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
-// Until a thread has booted (~80 ms, from a bundle: see thread-module.ts), batches are done here;
+// The thread is started at the first batch. Until it has booted (~80 ms of CPU, from a
+// bundle: see thread-module.ts), batches are done here;
 // so too while a thread that died is replaced: at once the first time, then after a backoff
 // while the new ones die before answering a batch.
 import { Worker } from 'node:worker_threads';
@@ -33,6 +34,13 @@ export interface FrameReader {
   /** Batches done so far on the thread, and here (while none was up); threads started. */
   counts(): { onThread: number; here: number; threads: number };
   close(): Promise<void>;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Waiter>;
+  ready: boolean;
+  up: Promise<void>;
 }
 
 interface Waiter {
@@ -91,10 +99,13 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
   // threads in a row that died without answering a batch
   let failures = 0;
   let restart: NodeJS.Timeout | undefined;
-  let thread = start();
+  // Started at the first batch, not here: booting alongside the broker's first fetch, it
+  // delayed that fetch by ~0.1 s.
+  let thread: Thread | undefined;
+  const current = () => (thread ??= start());
 
   /** A thread and the requests it holds; the map outlives a failure until the thread has exited. */
-  function start(): { worker: Worker; pending: Map<number, Waiter>; ready: boolean; up: Promise<void> } {
+  function start(): Thread {
     const pending = new Map<number, Waiter>();
     threads++;
     let up!: () => void;
@@ -137,7 +148,8 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
     kind: scan ? 'native' : 'js',
     why: 'reason' in loaded ? loaded.reason : undefined,
     async read(frames, target) {
-      if (!thread.ready) {
+      const { worker, pending, ready } = current();
+      if (!ready) {
         here++;
         const { bytes, spans } = 'region' in frames ? { bytes: frames.region, spans: frames.spans } : packFrames(frames.values);
         return readAndApply({ redis, prefix, allowedLatenessSec, native: scan }, { bytes }, spans, target);
@@ -163,7 +175,6 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
         spans = packed.spans;
       }
       const id = nextId++;
-      const { worker, pending } = thread;
       return new Promise<ReadOutcome>((resolve, reject) => {
         pending.set(id, { resolve, reject, held });
         const request: ReadRequest = { id, frames: source, spans, target };
@@ -172,12 +183,12 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
         worker.postMessage(request);
       }).finally(() => shared && pool.give(shared));
     },
-    ready: () => thread.up,
+    ready: () => current().up,
     counts: () => ({ onThread: nextId, here, threads }),
     async close() {
       closing = true;
       clearTimeout(restart);
-      await thread.worker.terminate();
+      await thread?.worker.terminate();
     },
   };
 }

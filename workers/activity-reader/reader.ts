@@ -6,9 +6,9 @@
 // (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
 // over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
 // The thread is started at the first batch. Until it has booted (~80 ms of CPU, from a
-// bundle: see thread-module.ts), batches are done here;
-// so too while a thread that died is replaced: at once the first time, then after a backoff
-// while the new ones die before answering a batch.
+// bundle: see thread-module.ts), batches are done here; so too while a thread that died is
+// replaced: at once the first time, then after a backoff while the new ones die before
+// answering a batch.
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
@@ -120,9 +120,10 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
       }
       const waiter = pending.get(reply.id);
       pending.delete(reply.id);
-      if (reply.ok) failures = 0;
-      if (reply.ok) waiter?.resolve(reply.result);
-      else waiter?.reject(new Error(`reader thread: ${reply.error}`));
+      if (reply.ok) {
+        failures = 0;
+        waiter?.resolve(reply.result);
+      } else waiter?.reject(new Error(`reader thread: ${reply.error}`));
     });
     let failed = false;
     const fail = (err: Error) => {

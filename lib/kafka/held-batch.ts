@@ -20,11 +20,6 @@ export interface HeldBatch {
   message(i: number): KafkaMessage;
 }
 
-/** The values as one region where they lie in one, else as they are. */
-export function heldFrames(values: (Uint8Array | null)[]): HeldFrames {
-  return frameRegion(values) ?? { values };
-}
-
 export function holdBatch(messages: KafkaMessage[]): HeldBatch {
   const n = messages.length;
   const offsets = new Float64Array(n);

@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { activityFrames } from '../../lib/stats/activity-generator';
 import { loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { readAndApply } from '../../lib/stats/read-and-apply';
-import { heldFrames } from '../../lib/kafka/held-batch';
-import { packFrames } from '../../lib/stats/read-batch';
+import type { HeldFrames } from '../../lib/kafka/held-batch';
+import { frameRegion, packFrames } from '../../lib/stats/read-batch';
 import { type PartitionState, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
 import { createFrameReader } from '../../workers/activity-reader/reader';
 import { type Harness, createHarness } from './harness';
@@ -21,6 +21,9 @@ const harnesses: Harness[] = [];
 afterAll(async () => {
   for (const h of harnesses) await h.close();
 });
+
+/** The values as the worker holds them: one region where they lie in one, else as they are. */
+const heldFrames = (values: Buffer[]): HeldFrames => frameRegion(values) ?? { values };
 
 /** A batch as kafkajs hands it over: slices of one fetched buffer, record headers between them. */
 function fetchedBatch(texts: string[]): Buffer[] {

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsumerConfig } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
+import { fetchBuffers } from '../lib/kafka/fetch-buffers';
 import { type HeldBatch, holdBatch } from '../lib/kafka/held-batch';
 import { createLease } from '../lib/kafka/lease';
 import { offsetCommitter } from '../lib/kafka/offset-committer';
@@ -39,6 +40,8 @@ const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 cha
 
 interface ActivityBatch extends LaneBatch {
   held: HeldBatch;
+  /** Lets the fetched response the batch lies in be reused (once applied). */
+  drop: (() => void) | null;
 }
 
 export async function createActivityWorker(deps: WorkerDeps) {
@@ -51,7 +54,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
   // Batches are read and applied on a thread of their own: this event loop keeps Kafka busy.
   // The reader is prepared while the clients connect; its thread starts at the first batch.
   const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec });
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
+  // Fetched responses are read into reused buffers and decoded in place (lib/kafka/fetch-buffers.ts).
+  const buffers = deps.stats.fetchBuffers === 'pooled' ? fetchBuffers() : null;
+  if (buffers && !buffers.inPlace) log.warn('kafkajs is not the version lib/kafka/fetch-buffers.ts was written for: activity fetches are copied as usual');
+  const consumerKafka = buffers?.inPlace ? deps.kafkaWith(buffers.socketFactory) : kafka;
+  const consumer = consumerKafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
   // The producer (dead letters, emitted windows) and the admin (ingest samples) are not needed
@@ -87,7 +94,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
   });
 
   /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
-  async function applyActivity({ partition, held, next }: ActivityBatch) {
+  async function applyActivity({ partition, held, next, drop }: ActivityBatch) {
     // kafkajs sends its next fetch first; this batch is handed over while the broker answers
     await new Promise<void>((resolve) => setImmediate(resolve));
     const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
@@ -123,6 +130,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
       }
     }
     states.set(partition, from);
+    drop?.(); // a batch that failed keeps its response from reuse: it is left to the garbage collector
     await committer.applied(partition, next);
     metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
     if (poisoned > 0) {
@@ -167,7 +175,9 @@ export async function createActivityWorker(deps: WorkerDeps) {
       // kafkajs sets the offset a batch was fetched from on every Batch, though its types omit it
       const { fetchedOffset } = batch as typeof batch & { fetchedOffset: string };
       // the lane keeps the frames where kafkajs put them, not its message objects
-      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), held: holdBatch(messages) });
+      const held = holdBatch(messages);
+      const drop = buffers?.hold(messages) ?? null;
+      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), held, drop });
       // kafkajs fetches on from the last resolved offset, not the committed one
       if (handed) resolveOffset(lastOffset);
       await heartbeat();

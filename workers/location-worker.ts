@@ -1,5 +1,5 @@
 // Location worker: courier.locations → last locations in Redis, history in Postgres.
-import type { Kafka } from 'kafkajs';
+import type { ISocketFactory, Kafka } from 'kafkajs';
 import type { Config } from '../lib/config';
 import type { Redis } from 'ioredis';
 import type { Db } from '../lib/db/client';
@@ -14,6 +14,8 @@ import type { Metrics } from '../lib/observability/metrics';
 
 export interface WorkerDeps {
   kafka: Kafka;
+  /** Another client of the same settings, over other sockets (the activity worker's consumer). */
+  kafkaWith(socketFactory: ISocketFactory): Kafka;
   redis: Redis;
   /** For clients of a worker's own threads. */
   redisUrl: string;

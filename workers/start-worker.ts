@@ -27,6 +27,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
   adminConnected.catch(() => undefined); // awaited below
   const running = await WORKERS[name]({
     kafka,
+    kafkaWith: (socketFactory) => createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${name}`, log, socketFactory }),
     redis,
     redisUrl: config.redisUrl,
     db,

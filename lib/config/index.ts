@@ -11,6 +11,7 @@ const DEV_SECRET = 'lastmile-local-development-secret';
 const DEV_OPS_USERS = 'ops:lastmile';
 
 const READERS = ['auto', 'native', 'js'] as const;
+const FETCH_BUFFERS = ['pooled', 'kafkajs'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env) {
@@ -59,6 +60,7 @@ export function loadConfig(env: Env = process.env) {
       partitionIdleMs: readInt(env, 'STATS_PARTITION_IDLE_SECONDS', 10, 1, 86_400) * 1000,
       emitIntervalMs: readInt(env, 'STATS_EMIT_INTERVAL_MS', 500, 50, 60_000),
       reader: readEnum(env, 'STATS_READER', 'auto', READERS),
+      fetchBuffers: readEnum(env, 'STATS_FETCH_BUFFERS', 'pooled', FETCH_BUFFERS),
     },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),

@@ -1,4 +1,4 @@
-import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { type ISocketFactory, Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Log } from '../observability/log';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -9,8 +9,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** A kafkajs client whose own logs go through our structured logger. */
-export function createKafka(options: { brokers: string[]; clientId: string; log: Log }): Kafka {
+export function createKafka(options: { brokers: string[]; clientId: string; log: Log; socketFactory?: ISocketFactory }): Kafka {
   const config: KafkaConfig = {
+    ...(options.socketFactory && { socketFactory: options.socketFactory }),
     brokers: options.brokers,
     clientId: options.clientId,
     logLevel: KafkaLogLevel.WARN,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { Admin } from 'kafkajs';
+import type { Admin, ISocketFactory } from 'kafkajs';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/socket-events';
 import { OPS_SESSION_COOKIE, issueOpsSession } from '../../lib/auth/ops-session';
@@ -58,6 +58,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     config,
     log,
     kafka,
+    kafkaWith: (socketFactory: ISocketFactory) => createKafka({ brokers: config.kafka.brokers, clientId: `test-${name}`, log, socketFactory }),
     admin,
     redis,
     redisUrl: config.redisUrl,

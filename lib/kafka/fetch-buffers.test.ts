@@ -119,14 +119,38 @@ describe('fetchBuffers', () => {
     expect(buffers.counts()).toMatchObject({ free: 1 });
   });
 
-  it('fails the connection on a response of negative size', async () => {
-    const buffers = fetchBuffers();
-    const { peer, socket } = await pair(buffers);
-    const failed = new Promise<Error>((resolve) => socket.once('error', resolve));
-    const bad = Buffer.alloc(8);
-    bad.writeInt32BE(-5, 0);
-    peer.write(bad);
-    expect((await failed).message).toMatch(/size -5/);
+  it("fails the connection on a size prefix that is not Kafka's", async () => {
+    // negative, and a TLS listener's alert record read as a size (~352 MB)
+    for (const [prefix, shown] of [[-5, 'size -5'], [0x15030300, `size ${0x15030300}`]] as const) {
+      const buffers = fetchBuffers();
+      const { peer, socket } = await pair(buffers);
+      const failed = new Promise<Error>((resolve) => socket.once('error', resolve));
+      const bad = Buffer.alloc(8);
+      bad.writeInt32BE(prefix, 0);
+      peer.write(bad);
+      expect((await failed).message).toContain(shown);
+    }
+  });
+
+  it('never reuses the last response of a connection that closed, held or not', async () => {
+    const buffers = fetchBuffers({ pooledFrom: 1024 });
+    const first = await pair(buffers);
+    first.peer.write(frame(4000, 1));
+    await first.until(1);
+    const a = first.received[0]!;
+    // a batch of a is held; others of a may still be queued for eachBatch when the connection goes
+    const drop = buffers.hold([valueIn(a)])!;
+    const closed = new Promise((resolve) => first.socket.once('close', resolve));
+    first.peer.destroy();
+    await closed;
+    drop();
+    expect(buffers.hold([valueIn(a)])).toBeNull();
+    expect(buffers.counts()).toMatchObject({ free: 0 });
+    const second = await pair(buffers);
+    second.peer.write(frame(4000, 2));
+    await second.until(1);
+    expect(second.received[0]!.buffer).not.toBe(a.buffer);
+    expect(buffers.counts()).toMatchObject({ allocated: 2, reused: 0 });
   });
 
   it('has kafkajs decode responses where they lie (the kafkajs this was written for is installed)', () => {

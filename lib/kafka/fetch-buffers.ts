@@ -14,12 +14,14 @@
 // - some batch held it (a response no batch held, a metadata answer say, is left to the
 //   garbage collector);
 // - every batch that held it dropped it (a batch drops it once applied; a failed batch, fetched
-//   again, never does, and leaves it to the garbage collector too);
+//   again, or one dropped by a rebalance never does, and leaves it to the garbage collector
+//   too: what the pool knows of a buffer out is weakly held);
 // - it is sealed: its connection's next response has begun to arrive. kafkajs sends Fetch
 //   requests on a connection of their own, one at a time, and its fetcher sends the next only
 //   once every batch of the last response has been through eachBatch ("waits for workerQueue
 //   to drain and repeats", kafkajs/src/consumer/fetcher.js), so by then every batch that will
-//   hold the response has.
+//   hold the response has. A connection that closes instead proves no such thing (batches of
+//   its last response may still be queued for eachBatch): that response is never reused.
 // So a buffer is reused only when nothing can still read it.
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -28,6 +30,8 @@ import type { ISocketFactory, KafkaMessage } from 'kafkajs';
 
 /** Responses from this size on are read into pooled buffers; smaller ones into their own. */
 export const POOLED_FROM = 256 * 1024;
+/** A larger size prefix is not Kafka's (a TLS listener's alert reads as ~352 MB, say). */
+const MAX_RESPONSE = 128 * 1024 * 1024;
 /** Bytes read at once while no response's size is known yet. */
 const SCRATCH = 64 * 1024;
 const MiB = 1024 * 1024;
@@ -37,6 +41,8 @@ interface Out {
   holds: number;
   held: boolean;
   sealed: boolean;
+  /** Its connection closed before the next response: never reused. */
+  retired: boolean;
 }
 
 export interface FetchBuffers {
@@ -49,7 +55,7 @@ export interface FetchBuffers {
   hold(messages: readonly KafkaMessage[]): (() => void) | null;
   /** Whether kafkajs decodes responses in place (else it copies them as usual). */
   inPlace: boolean;
-  counts(): { allocated: number; reused: number; free: number; out: number };
+  counts(): { allocated: number; reused: number; free: number };
 }
 
 export interface FetchBuffersOptions {
@@ -63,12 +69,14 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
   const keep = options.keep ?? 4;
   const inPlace = decodeInPlace();
   const free: ArrayBuffer[] = [];
-  const out = new Map<ArrayBufferLike, Out>();
+  const out = new WeakMap<ArrayBufferLike, Out>();
   let allocated = 0;
   let reused = 0;
 
   function take(size: number): Buffer {
-    const i = free.findIndex((b) => b.byteLength >= size);
+    // the smallest that fits: a small response does not take a buffer a large one needs
+    let i = -1;
+    for (let j = 0; j < free.length; j++) if (free[j]!.byteLength >= size && (i < 0 || free[j]!.byteLength < free[i]!.byteLength)) i = j;
     let buffer: ArrayBuffer;
     if (i >= 0) {
       buffer = free.splice(i, 1)[0]!;
@@ -78,15 +86,23 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
       buffer = new ArrayBuffer(Math.ceil(size / MiB) * MiB);
       allocated++;
     }
-    out.set(buffer, { holds: 0, held: false, sealed: false });
+    out.set(buffer, { holds: 0, held: false, sealed: false, retired: false });
     return Buffer.from(buffer, 0, size);
   }
 
   function settle(buffer: ArrayBufferLike, state: Out) {
-    if (!state.sealed || state.holds > 0) return;
-    // never held: whatever read it may still hold it; the garbage collector decides
+    if (!state.sealed || state.holds > 0 || state.retired) return;
     out.delete(buffer);
+    // never held: whatever read it may still hold it; the garbage collector decides
     if (state.held && free.length < keep) free.push(buffer as ArrayBuffer);
+  }
+
+  /** The connection closed with `buffer` its last response: left to the garbage collector. */
+  function retire(buffer: ArrayBufferLike | undefined) {
+    const state = buffer && out.get(buffer);
+    if (!state) return;
+    state.retired = true;
+    out.delete(buffer);
   }
 
   function seal(buffer: ArrayBufferLike | undefined) {
@@ -131,7 +147,7 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
       let at = 0;
       while (pending - at >= 4) {
         const size = scratch.readInt32BE(at);
-        if (size < 0) {
+        if (size < 0 || size > MAX_RESPONSE) {
           socket.destroy(new Error(`a response of size ${size} from ${host}:${port}`));
           return;
         }
@@ -152,7 +168,8 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
         host,
         port,
         onread: {
-          // asked before each read: where its bytes go; never past the response being read
+          // asked at the start and after each callback: where the next read's bytes go, never
+          // past the end of the response being read
           buffer: () => (response ? response.subarray(filled) : scratch.subarray(pending)),
           callback: (n: number) => {
             if (response) {
@@ -169,7 +186,7 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
       onConnect,
     );
     socket.setKeepAlive(true, KEEP_ALIVE_MS);
-    socket.on('close', () => seal(lastPooled));
+    socket.on('close', () => retire(lastPooled));
     return socket;
   };
 
@@ -207,7 +224,7 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
         }
       };
     },
-    counts: () => ({ allocated, reused, free: free.length, out: out.size }),
+    counts: () => ({ allocated, reused, free: free.length }),
   };
 }
 

@@ -3,7 +3,8 @@
 // fails the batches it held (their lanes fetch them again) and is replaced.
 // With the native scan a batch is not copied at all: the thread scans the fetched bytes where
 // they are, by address, and this side keeps them referenced until the thread has answered
-// (kafkajs never writes to a fetched response once decoded). Without it, a batch's frames go
+// (kafkajs never writes to a fetched response once decoded, and lib/kafka/fetch-buffers.ts
+// reuses one only once its batches are applied). Without it, a batch's frames go
 // over in shared memory from a pool, so no buffer of megabytes is allocated per batch.
 // The thread is started at the first batch. Until it has booted (~80 ms of CPU, from a
 // bundle: see thread-module.ts), batches are done here; so too while a thread that died is

@@ -55,10 +55,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
   // The reader is prepared while the clients connect; its thread starts at the first batch.
   const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec });
   // Fetched responses are read into reused buffers and decoded in place (lib/kafka/fetch-buffers.ts).
-  const buffers = deps.stats.fetchBuffers === 'pooled' ? fetchBuffers() : null;
-  if (buffers && !buffers.inPlace) log.warn('kafkajs is not the version lib/kafka/fetch-buffers.ts was written for: activity fetches are copied as usual');
-  const consumerKafka = buffers?.inPlace ? deps.kafkaWith(buffers.socketFactory) : kafka;
-  const consumer = consumerKafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
+  const pooled = deps.stats.fetchBuffers === 'pooled' ? fetchBuffers() : null;
+  if (pooled && !pooled.inPlace) log.warn('kafkajs is not the version lib/kafka/fetch-buffers.ts was written for: activity fetches are copied as usual');
+  // copied responses never lie in the pool's buffers: no batch need hold one
+  const buffers = pooled?.inPlace ? pooled : null;
+  const consumer = (buffers ? deps.kafkaWith(buffers.socketFactory) : kafka).consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
   // The producer (dead letters, emitted windows) and the admin (ingest samples) are not needed

@@ -28,7 +28,8 @@ import {
   withStack,
   workerLine,
 } from './lib';
-import type { Grouping, HttpLoadArgs, KafkaLoadArgs, LoadResult } from './load';
+import { queueOrderStatus } from '../lib/orders/order-status-store';
+import { type Grouping, type HttpLoadArgs, type KafkaLoadArgs, type LoadResult, courierIdOf, orderIdOf } from './load';
 
 const opts = options('usage: npx tsx bench/ingest-pipeline.ts [options]', {
   pings: { def: 120_000, help: 'pings per batched phase (each phase also stops at --seconds)' },
@@ -38,6 +39,10 @@ const opts = options('usage: npx tsx bench/ingest-pipeline.ts [options]', {
   couriers: { def: 1000, help: 'distinct couriers' },
   grouping: { def: 'courier', help: 'courier: a request is one courier\'s buffered pings (courier token); mixed: one ping each of `batch` couriers (integrator token)' },
   orders: { def: true, help: 'pings carry an orderId (each courier carries one order)' },
+  assigned: {
+    def: true,
+    help: "each courier's order is assigned to it in the order status cache, as the order worker records the shop's assignment (false: no order is known, every batch asks Postgres)",
+  },
   'single-seconds': { def: 8, help: 'load time of the one-ping-per-request phases, s (0 skips them)' },
   'single-max': { def: 100_000, help: 'most requests in a one-ping-per-request phase' },
   warmup: { def: 2, help: 'warm-up load before measuring, s' },
@@ -104,6 +109,14 @@ const statuses = (p: Phase) =>
     .join(' ') + (p.load.errors ? ` errors×${p.load.errors}` : '');
 
 await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) }, async (stack) => {
+  if (opts.orders && opts.assigned) {
+    // who carries each order, as the order worker writes it: the location worker checks it
+    const pipeline = stack.redis.pipeline();
+    for (let n = 0; n < opts.couriers; n++) {
+      queueOrderStatus(pipeline, { orderId: orderIdOf(stack.runTag, n), status: 'picked_up', at: Date.now(), courierId: courierIdOf(stack.runTag, n) });
+    }
+    await pipeline.exec();
+  }
   say('starting server, location worker and load generator processes…');
   const [server, worker, load] = await Promise.all([stack.start('server'), stack.start('worker'), stack.start('load')]);
   const targets = { server: server.pid, worker: worker.pid, load: load.pid, kafka: stack.servicePids.kafka, redis: stack.servicePids.redis };
@@ -158,7 +171,7 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
   lines.push(
     `settings: ${opts.batch} pings per request, ${opts.concurrency} in flight, ${opts.couriers} couriers ` +
       `(${grouping === 'courier' ? "a request is one courier's buffered pings, courier tokens" : 'one ping each of many couriers per request, integrator token'}` +
-      `${opts.orders ? ', each carrying an order' : ''}), ${stack.env.KAFKA_PARTITIONS} partitions, ` +
+      `${opts.orders ? `, each carrying an order${opts.assigned ? ' assigned to it' : ' nobody assigned'}` : ''}), ${stack.env.KAFKA_PARTITIONS} partitions, ` +
       `up to ${fmt.int(opts.pings)} pings or ${opts.seconds}s per phase; server, worker and load generator are separate processes`,
   );
   lines.push(

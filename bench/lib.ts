@@ -7,9 +7,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type SASLOptions, logLevel } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadConfig } from '../lib/config';
+import { kafkaSasl } from '../lib/kafka/credentials';
 import { type TopicNames, topicNames } from '../lib/kafka/topics';
 import { createRedis } from '../lib/redis/client';
 import { createTopics, migrate } from '../scripts/app/prepare';
@@ -23,6 +25,9 @@ const LOAD_AT_START = os.loadavg();
 
 export const BENCH_SECRET = 'bench-only-secret-0123456789abcdef';
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+/** The benchmark's own clients (preloads, lag, baselines) sign in as the admin; its services as their own users. */
+export const adminSasl = (env: Record<string, string | undefined>): SASLOptions | undefined => kafkaSasl(loadConfig(env).kafka, 'admin');
 
 /** Progress lines go to stderr; stdout carries only the results. */
 export const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -252,7 +257,8 @@ export async function withStack<T>(name: string, env: Record<string, string>, fn
     migrate(stackEnv);
     await createTopics(stackEnv);
     const state = readState(profile);
-    const admin = new Kafka({ brokers: infra.KAFKA_BROKERS.split(','), clientId: 'bench-main', logLevel: logLevel.NOTHING }).admin();
+    const sasl = adminSasl(stackEnv);
+    const admin = new Kafka({ brokers: infra.KAFKA_BROKERS.split(','), sasl, clientId: 'bench-main', logLevel: logLevel.NOTHING }).admin();
     clients.admin = admin;
     await admin.connect();
     const redis = createRedis(infra.REDIS_URL, 'bench-main');
@@ -260,7 +266,7 @@ export async function withStack<T>(name: string, env: Record<string, string>, fn
     const client = new pg.Client({ connectionString: infra.DATABASE_URL });
     clients.pg = client;
     await client.connect();
-    await kafkaCoordinatorsReady(infra.KAFKA_BROKERS.split(','), admin, `${prefix}group.location`, topicNames(prefix).courierLocations);
+    await kafkaCoordinatorsReady(infra.KAFKA_BROKERS.split(','), sasl, admin, `${prefix}group.location`, topicNames(prefix).courierLocations);
     say(`  ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     return await fn({
@@ -290,9 +296,9 @@ export async function withStack<T>(name: string, env: Record<string, string>, fn
  * A fresh broker answers "coordinator is loading" for a few seconds; kafkajs retries, but logs
  * each retry as an error. Wait here, quietly, until group offsets and producer ids are served.
  */
-async function kafkaCoordinatorsReady(brokers: string[], admin: Admin, groupId: string, topic: string): Promise<void> {
+async function kafkaCoordinatorsReady(brokers: string[], sasl: SASLOptions | undefined, admin: Admin, groupId: string, topic: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  const producer = new Kafka({ brokers, clientId: 'bench-main', logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = new Kafka({ brokers, sasl, clientId: 'bench-main', logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
     for (;;) {
       try {

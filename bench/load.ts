@@ -6,7 +6,9 @@ import { Agent, request } from 'node:http';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { issueToken } from '../lib/auth/tokens';
 import type { CourierLocationV1 } from '../lib/events/registry';
+import { loadConfig } from '../lib/config';
 import { SCHEMA_HEADER } from '../lib/kafka/client';
+import { kafkaSasl } from '../lib/kafka/credentials';
 
 /** Monotonic milliseconds (CLOCK_MONOTONIC): comparable between processes on one machine. */
 export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -203,7 +205,9 @@ export interface KafkaLoadArgs extends LoadShape {
  * per broker, the default partitioner), with the same number of sends in flight.
  */
 export async function kafkaLoad(args: KafkaLoadArgs): Promise<LoadResult> {
-  const kafka = new Kafka({ brokers: args.brokers, clientId: 'bench-baseline', logLevel: logLevel.ERROR });
+  // straight to an ingest topic, which only the server's user may write: the admin
+  const sasl = kafkaSasl(loadConfig(process.env).kafka, 'admin');
+  const kafka = new Kafka({ brokers: args.brokers, sasl, clientId: 'bench-baseline', logLevel: logLevel.ERROR });
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,

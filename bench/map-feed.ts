@@ -5,7 +5,7 @@
 // the couriers are idle, a third on the way to a pickup, a third delivering: their orders'
 // statuses are cached in Redis (seedFleetOrders), so each frame's status lookup is real.
 import type { Redis } from 'ioredis';
-import { orderStatusKey } from '../lib/orders/keys';
+import { queueOrderStatus } from '../lib/orders/order-status-store';
 import type { OrderStatus } from '../lib/orders/state-machine';
 import type { CourierPosition } from '../lib/realtime/socket-events';
 import { SAO_PAULO } from '../lib/simulator/city';
@@ -24,7 +24,7 @@ export async function seedFleetOrders(redis: Redis, tag: string, couriers: numbe
     const pipeline = redis.pipeline();
     for (let n = start; n < Math.min(couriers, start + 5000); n++) {
       const status = ROLE_STATUS[n % 3];
-      if (status) pipeline.set(orderStatusKey(fleetOrderId(tag, n)), JSON.stringify({ orderId: fleetOrderId(tag, n), status, at }), 'EX', 3600);
+      if (status) queueOrderStatus(pipeline, { orderId: fleetOrderId(tag, n), status, at, courierId: fleetCourierId(tag, n) }, 3600);
     }
     await pipeline.exec();
   }

@@ -2,6 +2,7 @@
 // activity worker does — same client setup, fetch sizes and partitions at once, a commit per
 // batch — and doing nothing else with the frames but count them. Runs in a helper process
 // (bench/child.ts, role "load"), as the worker runs in its own.
+import { loadConfig } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';
 import type { Log } from '../lib/observability/log';
 import { ACTIVITY_FETCH } from '../workers/activity-worker';
@@ -33,7 +34,8 @@ export interface RawConsumeResult {
 export async function rawConsume(args: RawConsumeArgs, log: Log): Promise<RawConsumeResult> {
   const startMs = monoMs();
   const { topic } = args;
-  const kafka = createKafka({ brokers: args.brokers, clientId: 'bench-raw-consume', log });
+  // its group is none of the activity worker's: the admin
+  const kafka = createKafka({ kafka: { ...loadConfig(process.env).kafka, brokers: args.brokers }, as: 'admin', clientId: 'bench-raw-consume', log });
   const consumer = kafka.consumer({ groupId: args.groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
   const remaining = new Set(Object.entries(args.ends).filter(([, end]) => end > 0).map(([p]) => Number(p)));
   let firstBatchMs = Number.NaN;

@@ -17,7 +17,7 @@ import { activityFrames } from '../lib/stats/activity-generator';
 import { liveFigures, readPartitionState, statsPrefix } from '../lib/stats/window-store';
 import { ACTIVITY_FETCH } from '../workers/activity-worker';
 import type { WorkerStats } from './child';
-import { type Stack, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, peakRssMiB, say, sleep, table, verdict, withStack, workerLine } from './lib';
+import { type Stack, adminSasl, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, peakRssMiB, say, sleep, table, verdict, withStack, workerLine } from './lib';
 import type { RawConsumeArgs, RawConsumeResult } from './raw-consume';
 
 const opts = options('usage: npx tsx bench/unique-users.ts [options]', {
@@ -52,7 +52,7 @@ interface Preloaded {
 
 /** Produces the frames, keyed by uid, to the partitions the default partitioner picks. */
 async function preload(stack: Stack, topic: string): Promise<Preloaded> {
-  const producer = new Kafka({ brokers: stack.env.KAFKA_BROKERS!.split(','), clientId: 'bench-preload', logLevel: logLevel.NOTHING }).producer({
+  const producer = new Kafka({ brokers: stack.env.KAFKA_BROKERS!.split(','), sasl: adminSasl(stack.env), clientId: 'bench-preload', logLevel: logLevel.NOTHING }).producer({
     allowAutoTopicCreation: false,
   });
   await producer.connect();

@@ -16,7 +16,6 @@ test('a ping posted to the ingest API shows up on the map without a reload', asy
       version: 1,
       eventId: `evt-${courierId}`,
       courierId,
-      orderId: 'order-e2e',
       lat: -23.55052,
       lng: -46.63331,
       occurredAt: Date.now(),
@@ -26,7 +25,7 @@ test('a ping posted to the ingest API shows up on the map without a reload', asy
 
   await expect.poll(() => page.evaluate((id) => window.__mapProbe?.(id) ?? null, courierId)).toMatchObject({ state: 'idle' });
   const snapshot = (await (await context.request.get('/api/couriers')).json()) as { couriers: { courierId: string }[] };
-  expect(snapshot.couriers.find((c) => c.courierId === courierId)).toMatchObject({ lat: -23.55052, lng: -46.63331, orderId: 'order-e2e', status: 'idle' });
+  expect(snapshot.couriers.find((c) => c.courierId === courierId)).toMatchObject({ lat: -23.55052, lng: -46.63331, status: 'idle' });
   // the page counts every courier the snapshot has
   await expect(page.getByTestId('courier-count')).toHaveText(new RegExp(`^${snapshot.couriers.length} couriers?$`));
 });

@@ -63,7 +63,8 @@ if (values.jsonl) {
 } else {
   const config = loadConfigOrExit('activity');
   const log = createLog('activity', 'warn');
-  const producer = createKafka({ brokers: config.kafka.brokers, clientId: 'lastmile-activity', log }).producer({
+  // a load generator writes to an ingest topic, which no service but the server may: the admin
+  const producer = createKafka({ kafka: config.kafka, as: 'admin', clientId: 'lastmile-activity', log }).producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,

@@ -64,7 +64,16 @@ const tokenOf = (sub: Subject) => {
 const MAX_BATCH = Math.min(500, config.ingest.maxBatch);
 const MAX_IN_FLIGHT = 64;
 const stats = { sent: 0, requests: 0, refused: 0, retried: 0, lastError: '' };
-const queue: { token: string; events: CityEvent['event'][] }[] = [];
+interface Request {
+  token: string;
+  events: CityEvent['event'][];
+  /** Times refused because an order it names was not yet recorded as the courier's. */
+  early?: number;
+}
+const queue: Request[] = [];
+// The shop's assignment reaches the order worker a moment after the courier's app hears of
+// it: an app whose status change came first sends it again, as a real one would.
+const EARLY_RETRIES = 5;
 let inFlight = 0;
 
 function enqueue(events: CityEvent[]) {
@@ -91,7 +100,7 @@ function pump() {
   }
 }
 
-async function send(request: { token: string; events: CityEvent['event'][] }): Promise<void> {
+async function send(request: Request): Promise<void> {
   try {
     const res = await fetch(`${base}/api/events`, {
       method: 'POST',
@@ -105,6 +114,12 @@ async function send(request: { token: string; events: CityEvent['event'][] }): P
       stats.retried++;
       setTimeout(() => {
         queue.push(request);
+        pump();
+      }, 1000);
+    } else if (res.status === 403 && (request.early ?? 0) < EARLY_RETRIES && (await res.clone().text()).includes('"rule":"assignment"')) {
+      stats.retried++;
+      setTimeout(() => {
+        queue.push({ ...request, early: (request.early ?? 0) + 1 });
         pump();
       }, 1000);
     } else {

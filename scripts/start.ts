@@ -5,10 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { issueToken } from '../lib/auth/tokens';
 import { loadConfig } from '../lib/config';
+import { assertNoBuiltInSecrets } from '../lib/config/shared-secrets';
+import { ensureLocalSecret } from './app/local-secret';
 import { freePort } from './infra/proc';
 import { type ServiceName, downInfra, upInfra } from './infra/stack';
 import { buildNextIfStale, createTopics, migrate } from './app/prepare';
-import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from './app/services';
+import { type Service, WORKER_NAMES, kafkaUserEnv, startService, stopServices, waitReady } from './app/services';
 
 const log = (line: string) => console.log(`[lastmile] ${line}`);
 const { values: args } = parseArgs({ options: { couriers: { type: 'string', default: '500' }, 'no-simulate': { type: 'boolean', default: false } } });
@@ -34,11 +36,14 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
-  const config = loadConfig();
+  // no AUTH_SECRET configured: one made for this machine and kept with the local data
+  const localSecret = process.env.AUTH_SECRET ? {} : { AUTH_SECRET: ensureLocalSecret() };
+  const config = loadConfig({ ...process.env, ...localSecret });
+  assertNoBuiltInSecrets(config);
   log('starting local services');
   const { env: infraEnv, startedNow } = await upInfra('dev', { mode: 'dev', log: (line) => log(line) });
   startedInfra = startedNow;
-  const env: NodeJS.ProcessEnv = { ...infraEnv, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = { ...infraEnv, ...localSecret, NODE_ENV: 'production' };
   log('applying migrations');
   migrate(env);
   log('creating topics');
@@ -47,11 +52,11 @@ try {
 
   for (const name of WORKER_NAMES) {
     const port = await freePort();
-    const worker = startService(`worker ${name}`, 'workers/index.ts', [name], { ...env, WORKER_HTTP_PORT: String(port) });
+    const worker = startService(`worker ${name}`, 'workers/index.ts', [name], { ...env, ...kafkaUserEnv(name, env), WORKER_HTTP_PORT: String(port) });
     services.push(worker);
     await waitReady(`http://127.0.0.1:${port}/healthz`, worker);
   }
-  const server = startService('server', 'server/index.ts', [], env);
+  const server = startService('server', 'server/index.ts', [], { ...env, ...kafkaUserEnv('server', env) });
   services.push(server);
   const base = config.publicUrl || `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   await waitReady(`${base}/readyz`, server, 120_000);

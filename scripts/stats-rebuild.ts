@@ -9,7 +9,8 @@ import { rebuildStats } from '../lib/stats/rebuild-stats';
 
 const config = loadConfigOrExit('stats:rebuild');
 const log = createLog('stats-rebuild', 'warn');
-const admin = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-stats-rebuild`, log }).admin();
+// resets the activity group's offsets: an operator's tool, the admin
+const admin = createKafka({ kafka: config.kafka, as: 'admin', clientId: `${config.kafka.clientId}-stats-rebuild`, log }).admin();
 const redis = createRedis(config.redisUrl, 'lastmile-stats-rebuild');
 const topic = topicNames(config.kafka.topicPrefix).userActivity;
 try {

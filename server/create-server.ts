@@ -1,26 +1,28 @@
 // One HTTP server: the hot endpoints and ops routes answered here, everything else by Next.
 // socket.io shares the port; its Redis adapter lets several servers share rooms.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { authorizeOrderRead } from '../lib/auth/authorize-order-read';
 import type { OpsUsers } from '../lib/auth/ops-credentials';
-import { verifyToken } from '../lib/auth/tokens';
 import { AppError } from '../lib/http/errors';
-import { notificationsSince } from '../lib/orders/notifications-since';
-import { assertShareLinkOpen } from '../lib/orders/share-link';
-import { sendError } from '../lib/http/node-http';
+import { allowedOrigins, originAllowed, withRequestOrigin } from '../lib/http/origin';
+import { assertReadablePath, sendError } from '../lib/http/node-http';
+import { isPagePath, newNonce, securityHeaders, tileSource } from '../lib/http/security-headers';
 import type { Log } from '../lib/observability/log';
 import type { Metrics } from '../lib/observability/metrics';
 import { type ReadinessCheck, createOpsHandler } from '../lib/observability/ops-http';
 import type { ClientToServerEvents, ServerToClientEvents } from '../lib/realtime/socket-events';
-import { joinOpsRoom } from './live/join-ops-room';
+import { type SocketHandlerDeps, registerSocketHandlers } from './live/socket-handlers';
 import { type IngestDeps, handleIngest } from './routes/ingest';
 import { ORDER_LOCATION_PATH, type OrderLocationDeps, handleOrderLocation } from './routes/order-location';
 
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export interface ServerDeps extends IngestDeps, OrderLocationDeps {
+export interface ServerDeps extends IngestDeps, OrderLocationDeps, SocketHandlerDeps {
+  /** The site's public URL (PUBLIC_URL) and listening host: the origins sockets may come from. */
+  publicUrl: string;
+  host: string;
   log: Log;
   metrics: Metrics;
   checks: Record<string, ReadinessCheck>;
@@ -38,11 +40,31 @@ export interface LastmileServer {
 
 export function createLastmileServer(deps: ServerDeps): LastmileServer {
   const handleOps = createOpsHandler(deps.metrics, deps.checks);
+  const headerOptions = {
+    https: deps.publicUrl.startsWith('https://'),
+    // Next's build-time variable (the map's tiles), read as the map reads it; not in lib/config
+    tileSource: tileSource(process.env.NEXT_PUBLIC_TILE_URL),
+    dev: process.env.NODE_ENV === 'development',
+  };
+
+  /** Every answer leaves through here, Next's included: one place sets the security headers. */
+  function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const kind = isPagePath(path) ? { page: true as const, nonce: newNonce(), host: req.headers.host } : { page: false as const };
+    const headers = securityHeaders(kind, headerOptions);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    // Next takes a page's nonce from the request's CSP header, so a client's own must not reach it.
+    delete req.headers['content-security-policy-report-only'];
+    if (kind.page) req.headers['content-security-policy'] = headers['content-security-policy'];
+    else delete req.headers['content-security-policy'];
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<string> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    setSecurityHeaders(req, res, path);
+    // Once for every route, Next's too: a segment that does not decode is the client's error.
+    assertReadablePath(path);
     if (path === '/api/events') {
       if (req.method !== 'POST') throw new AppError('method_not_allowed', 'use POST');
       await handleIngest(req, res, deps);
@@ -77,42 +99,22 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
     }
   });
 
-  const io: LastmileIo = new SocketServer(http, { serveClient: false });
+  // A page on another origin must not join rooms with the browser's ops cookie.
+  const io: LastmileIo = new SocketServer(http, {
+    serveClient: false,
+    allowRequest: (req, callback) => {
+      const port = (http.address() as AddressInfo | null)?.port ?? 0;
+      // as the sign-in does: also the request's own origin, as its Host header names it (a
+      // page on another origin sends its own Origin, which matches neither)
+      const allowed = withRequestOrigin(allowedOrigins({ publicUrl: deps.publicUrl, host: deps.host, port }), req.headers.host);
+      const ok = originAllowed(req.headers.origin, allowed);
+      callback(ok ? null : 'origin not allowed', ok);
+    },
+  });
   // No auto-pipelining: it defers the adapter's unsubscribe past our QUIT on close.
   const sub = deps.redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(deps.redis, sub));
-  io.on('connection', (socket) => {
-    socket.on('ops:join', (ack) => void joinOpsRoom(socket, 'ops', deps, ack));
-    socket.on('stats:join', (ack) => void joinOpsRoom(socket, 'stats', deps, ack));
-    socket.on('order:join', async (request, ack) => {
-      const check = verifyToken(String(request?.token ?? ''), deps.secret);
-      try {
-        if (!check.ok) throw new AppError('unauthorized', `token ${check.reason.replace('_', ' ')}`);
-        authorizeOrderRead(check.claims, String(request.orderId));
-        await assertShareLinkOpen(deps.redis, check.claims, deps.shareLinkGraceMs);
-      } catch (err) {
-        if (!(err instanceof AppError)) deps.log.error({ err }, 'order:join failed');
-        ack?.({ ok: false, error: err instanceof AppError ? err.message : 'try again' });
-        return;
-      }
-      const orderId = String(request.orderId);
-      // Join first, then read what was missed: a notification in between arrives both ways,
-      // and the client drops the sequence numbers it has already seen.
-      void socket.join(`order:${orderId}`);
-      const lastSeq = Number(request.lastSeq);
-      if (!Number.isInteger(lastSeq) || lastSeq < 0) {
-        ack?.({ ok: true });
-        return;
-      }
-      notificationsSince(deps.db, orderId, lastSeq).then(
-        (catchUp) => ack?.({ ok: true, ...catchUp }),
-        (err: unknown) => {
-          deps.log.error({ err, orderId }, 'catch-up failed');
-          ack?.({ ok: true, reload: true });
-        },
-      );
-    });
-  });
+  io.on('connection', (socket) => registerSocketHandlers(socket, deps));
   // quit, not disconnect: the adapter unsubscribes on close, and its replies must arrive.
   http.on('close', () => {
     sub.quit().catch((err: unknown) => deps.log.warn({ err }, 'redis subscriber did not quit cleanly'));

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { Partitioners } from 'kafkajs';
 import type { Config } from '../lib/config';
+import { assertNoBuiltInSecrets } from '../lib/config/shared-secrets';
 import { createDb } from '../lib/db/client';
 import { createPublisher } from '../lib/ingest/publish-events';
 import { RateLimiter } from '../lib/ingest/rate-limiter';
@@ -23,8 +24,9 @@ export interface RunningServer extends LastmileServer {
 }
 
 export async function startServer(config: Config, log: Log, next?: NextHandler): Promise<RunningServer> {
+  assertNoBuiltInSecrets(config);
   const metrics = createMetrics('server');
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-server`, log });
+  const kafka = createKafka({ kafka: config.kafka, as: 'server', clientId: `${config.kafka.clientId}-server`, log });
   // Bounded retries: a request waits a few seconds at most, then gets 503 rather than hanging.
   const producer = kafka.producer({
     idempotent: true,
@@ -37,8 +39,8 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   const db = createDb(config.databaseUrl);
   await Promise.all([producer.connect(), admin.connect()]);
   const topics = topicNames(config.kafka.topicPrefix);
-  if (config.auth.usingDevSecret) log.warn('AUTH_SECRET is not set: tokens are signed with the local development secret');
-  if (config.auth.usingDevOpsUsers) log.warn('OPS_USERS is not set: anyone can sign in to the ops pages as ops / lastmile');
+  if (config.auth.usingDevSecret) log.warn('AUTH_SECRET is not set: tokens are signed with the local development secret (refused beyond loopback)');
+  if (config.auth.usingDevOpsUsers) log.warn('OPS_USERS is not set: anyone on this machine can sign in to the ops pages as ops / lastmile');
 
   const server = createLastmileServer({
     log,
@@ -50,6 +52,8 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     secret: config.auth.secret,
     shareLinkGraceMs: config.auth.shareLinkGraceMs,
     opsUsers: config.auth.opsUsers,
+    publicUrl: config.publicUrl,
+    host: config.host,
     redis,
     db,
     checks: {

@@ -18,7 +18,8 @@ export const isWorkerName = (name: string): name is WorkerName => Object.hasOwn(
 
 export async function startWorker(name: WorkerName, config: Config, log: Log) {
   const metrics = createMetrics(`worker-${name}`);
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${name}`, log });
+  // each worker signs in as its own user: it may do only what lib/kafka/principals.ts grants it
+  const kafka = createKafka({ kafka: config.kafka, as: name, clientId: `${config.kafka.clientId}-${name}`, log });
   const redis = createRedis(config.redisUrl, `lastmile-${name}`);
   const db = createDb(config.databaseUrl);
   const admin = kafka.admin();
@@ -27,7 +28,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
   adminConnected.catch(() => undefined); // awaited below
   const running = await WORKERS[name]({
     kafka,
-    kafkaWith: (socketFactory) => createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${name}`, log, socketFactory }),
+    kafkaWith: (socketFactory) => createKafka({ kafka: config.kafka, as: name, clientId: `${config.kafka.clientId}-${name}`, log, socketFactory }),
     redis,
     redisUrl: config.redisUrl,
     db,

@@ -37,6 +37,7 @@ describe('parseLoginRequest', () => {
   it('reads the fields and makes `next` safe', () => {
     expect(parseLoginRequest({ name: 'ana', password: 'pw', next: '/ops/orders' })).toEqual({ name: 'ana', password: 'pw', next: '/ops/orders' });
     expect(parseLoginRequest({ name: 'ana', password: 'pw', next: '//evil.example' }).next).toBe('/');
+    for (const next of ['/.//evil.example', '/..//x', '/%2e%2e//x']) expect(parseLoginRequest({ name: 'ana', password: 'pw', next }).next, next).toBe('/');
     expect(parseLoginRequest({ name: 'ana', password: 'pw' }).next).toBe('/');
   });
 

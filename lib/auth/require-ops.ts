@@ -1,9 +1,9 @@
-// Ops guards for Next server components and route handlers (they read the request's cookies
-// through next/headers). Bare node:http and socket.io use opsSessionFromCookieHeader instead.
+// Ops guards for Next server components (they read the request's cookies through
+// next/headers); ops API routes go through withOps (with-ops.ts). Bare node:http and
+// socket.io use opsSessionFromCookieHeader instead.
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { sharedConfig } from '../config';
-import { AppError } from '../http/errors';
 import { OPS_SESSION_COOKIE, type OpsSession, verifyOpsSession } from './ops-session';
 
 /** The signed-in ops user's session, or null. */
@@ -16,12 +16,5 @@ export async function currentOpsSession(): Promise<OpsSession | null> {
 export async function requireOpsPage(nextPath: string): Promise<OpsSession> {
   const session = await currentOpsSession();
   if (!session) redirect(`/login?${new URLSearchParams({ next: nextPath })}`);
-  return session;
-}
-
-/** For ops APIs: the session, or a 401 AppError for the route's error response. */
-export async function requireOpsApi(): Promise<OpsSession> {
-  const session = await currentOpsSession();
-  if (!session) throw new AppError('unauthorized', 'sign in first: ops APIs need an ops session (POST /api/auth/login)');
   return session;
 }

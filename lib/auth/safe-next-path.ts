@@ -3,17 +3,38 @@
 
 const BASE = 'http://lastmile.invalid';
 
-export function safeNextPath(next: unknown, fallback = '/'): string {
-  // `//host` and `/\host` are other origins to a browser; control characters hide either.
-  if (typeof next !== 'string' || !next.startsWith('/') || /^\/[/\\]|[\\\p{Cc}]/u.test(next)) return fallback;
-  let url: URL;
+/**
+ * True when a browser resolving `path` against this site stays on it: `/`-rooted, not
+ * `//host` or `/\host` (other origins to a browser), no backslash or control character.
+ */
+export function isSameSitePath(path: string): boolean {
+  if (!path.startsWith('/') || /^\/[/\\]|[\\\p{Cc}]/u.test(path)) return false;
   try {
-    url = new URL(next, BASE);
+    return new URL(path, BASE).origin === BASE;
   } catch {
-    return fallback;
+    // URL refuses what no browser would resolve to this site either
+    return false;
   }
-  if (url.origin !== BASE) return fallback;
-  // An API answer or the login form again is no page to land on.
-  if (url.pathname.startsWith('/api/') || url.pathname === '/login') return fallback;
-  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+function decodedPath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    // malformed escapes: the server answers such a path 400, so it is no page to land on
+    return undefined;
+  }
+}
+
+export function safeNextPath(next: unknown, fallback = '/'): string {
+  if (typeof next !== 'string' || !isSameSitePath(next)) return fallback;
+  const url = new URL(next, BASE);
+  // Normalising can make a new `//`: `/.//evil.example` and `/%2e%2e//x` both become `//…`,
+  // so the answer is tested again, not only the input.
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (!isSameSitePath(path)) return fallback;
+  // An API answer or the login form again is no page to land on (as Next would route it).
+  const routed = decodedPath(url.pathname)?.toLowerCase();
+  if (routed === undefined || routed.startsWith('/api/') || routed === '/login') return fallback;
+  return path;
 }

@@ -5,9 +5,9 @@ import { ConfigError, type Env, readEnum, readSecret, readHostPorts, readInt, re
 export { ConfigError };
 
 const HOUR_MS = 60 * 60 * 1000;
-/** Local use only: every deployment sets AUTH_SECRET; the server logs a warning without it. */
+/** Local use only: a server listening beyond loopback refuses it (lib/config/shared-secrets.ts). */
 const DEV_SECRET = 'lastmile-local-development-secret';
-/** Local use only, like DEV_SECRET: the server logs a warning when OPS_USERS is not set. */
+/** Local use only, like DEV_SECRET. */
 const DEV_OPS_USERS = 'ops:lastmile';
 
 const READERS = ['auto', 'native', 'js'] as const;
@@ -26,6 +26,16 @@ export function loadConfig(env: Env = process.env) {
       clientId: readString(env, 'KAFKA_CLIENT_ID', 'lastmile'),
       topicPrefix: readString(env, 'KAFKA_TOPIC_PREFIX', ''),
       partitions: readInt(env, 'KAFKA_PARTITIONS', 6, 1, 1024),
+      // Each process signs in as its own user (lib/kafka/principals.ts, lib/kafka/credentials.ts).
+      saslMechanism: readEnum(env, 'KAFKA_SASL_MECHANISM', 'scram-sha-512', ['scram-sha-512', 'none'] as const),
+      username: readString(env, 'KAFKA_USERNAME', ''),
+      password: readParsed(env, 'KAFKA_PASSWORD', '', (password) => {
+        const username = readString(env, 'KAFKA_USERNAME', '');
+        if (username && !password) throw new Error(`expected the password of KAFKA_USERNAME ${username}`);
+        if (password && !username) throw new Error('set without KAFKA_USERNAME');
+        return password;
+      }),
+      usersFile: readString(env, 'KAFKA_USERS_FILE', '.infra/kafka-users.json'),
     },
     redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     databaseUrl: readUrl(env, 'DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/lastmile', ['postgres:', 'postgresql:']),
@@ -38,12 +48,12 @@ export function loadConfig(env: Env = process.env) {
     },
     auth: {
       secret: readSecret(env, 'AUTH_SECRET', DEV_SECRET),
-      usingDevSecret: !env.AUTH_SECRET,
+      usingDevSecret: !env.AUTH_SECRET || env.AUTH_SECRET === DEV_SECRET,
       courierTokenTtlMs: readInt(env, 'COURIER_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 3650) * HOUR_MS,
       orderTokenTtlMs: readInt(env, 'ORDER_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 3650) * HOUR_MS,
       shareLinkGraceMs: readInt(env, 'ORDER_LINK_GRACE_MINUTES', 24 * 60, 0, 60 * 24 * 365) * 60_000,
       opsUsers: readParsed(env, 'OPS_USERS', DEV_OPS_USERS, parseOpsUsers),
-      usingDevOpsUsers: !env.OPS_USERS?.trim(),
+      usingDevOpsUsers: !env.OPS_USERS?.trim() || env.OPS_USERS.trim() === DEV_OPS_USERS,
       opsSessionMs: readInt(env, 'OPS_SESSION_HOURS', 12, 1, 24 * 30) * HOUR_MS,
       opsCookieSecure: publicUrl.startsWith('https://'),
     },
@@ -71,10 +81,12 @@ export function loadConfig(env: Env = process.env) {
 
 export type Config = ReturnType<typeof loadConfig>;
 
-/** For entry points: a bad variable ends the process with one line naming it. */
-export function loadConfigOrExit(service: string): Config {
+/** For entry points: a bad variable ends the process with one line naming it; `check` adds rules. */
+export function loadConfigOrExit(service: string, check?: (config: Config) => void): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    check?.(config);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`${service}: configuration error: ${err.message}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, parseBBox, searchBox } from './bbox';
+import { GEO_MAX_LAT, contains, parseBBox, searchBox } from './bbox';
 
 describe('bbox', () => {
   it('parses west,south,east,north', () => {
@@ -22,5 +22,18 @@ describe('bbox', () => {
     expect(s).toMatchObject({ lng: 0, lat: 0 });
     expect(s.widthM).toBeGreaterThan(222_000);
     expect(s.heightM).toBeGreaterThan(222_000);
+  });
+});
+
+describe('bbox beyond what Redis GEO holds', () => {
+  it('clamps latitudes past ±85.05112878° instead of handing Redis a search it refuses', () => {
+    expect(parseBBox('-180,-90,180,90')).toEqual({ west: -180, south: -GEO_MAX_LAT, east: 180, north: GEO_MAX_LAT });
+    expect(parseBBox('0,86,1,89')).toEqual({ west: 0, south: GEO_MAX_LAT, east: 1, north: GEO_MAX_LAT });
+    const s = searchBox(parseBBox('10,80,20,89.9'));
+    expect(Math.abs(s.lat)).toBeLessThanOrEqual(GEO_MAX_LAT);
+  });
+
+  it('keeps refusing what is outside the world', () => {
+    expect(() => parseBBox('0,-90.1,1,0')).toThrow(/^bbox is outside the world/);
   });
 });

@@ -9,6 +9,12 @@ export interface BBox {
 }
 
 const EARTH_RADIUS_M = 6_371_008.8;
+/**
+ * Redis GEO holds latitudes up to ±85.05112878° (Web Mercator's edge) and refuses a search
+ * centred beyond them. No courier can be stored past them either, so a viewport reaching
+ * further (a zoomed-out map) is clamped to them rather than refused.
+ */
+export const GEO_MAX_LAT = 85.05112878;
 const rad = (deg: number) => (deg * Math.PI) / 180;
 
 export function parseBBox(text: string): BBox {
@@ -18,7 +24,8 @@ export function parseBBox(text: string): BBox {
   const [west, south, east, north] = parts.map(Number) as [number, number, number, number];
   if ([west, east].some((v) => v < -180 || v > 180) || [south, north].some((v) => v < -90 || v > 90)) throw fail('is outside the world');
   if (west > east || south > north) throw fail('must have west <= east and south <= north');
-  return { west, south, east, north };
+  const clamp = (lat: number) => Math.min(GEO_MAX_LAT, Math.max(-GEO_MAX_LAT, lat));
+  return { west, south: clamp(south), east, north: clamp(north) };
 }
 
 export function contains(box: BBox, lat: number, lng: number): boolean {

@@ -3,7 +3,8 @@
 import type { Redis } from 'ioredis';
 import type { OrderStatus } from '../orders/state-machine';
 import { type BBox, contains, searchBox } from './bbox';
-import { type CourierStatus, courierStatusOf, readOrderStatuses } from './courier-status';
+import { readOrderStatuses } from '../orders/order-status-store';
+import { type CourierStatus, courierStatusOf } from './courier-status';
 import { COURIERS_GEO_KEY, courierLocationKey } from './keys';
 import type { StoredLocation } from './record-locations';
 
@@ -47,7 +48,7 @@ export async function listCouriers(redis: Redis, options: { bbox?: BBox; limit: 
   }
   const orderStatuses = await readOrderStatuses(redis, locations.flatMap((l) => (l.orderId ? [l.orderId] : [])));
   return locations.map((location) => {
-    const orderStatus = location.orderId ? orderStatuses.get(location.orderId) : undefined;
+    const orderStatus = location.orderId ? orderStatuses.get(location.orderId)?.status : undefined;
     const ageMs = Math.max(0, now - location.occurredAt);
     return { ...location, status: courierStatusOf(orderStatus), ...(orderStatus ? { orderStatus } : {}), ageMs, stale: ageMs > staleAfterMs };
   });

@@ -1,11 +1,14 @@
 // Applies a batch of pings: the last location of each courier and order in Redis (never an
 // older ping over a newer one), the GEO index, and the history in Postgres. Idempotent:
-// applying the same pings again leaves Redis and Postgres as they were.
+// applying the same pings again leaves Redis and Postgres as they were. A ping moves an
+// order only when the order is assigned to its courier by the server's record; otherwise it
+// is the courier's alone (its orderId is dropped before anything is stored or announced).
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
 import type { CourierLocation } from '../events/registry';
 import { COURIERS_GEO_KEY, courierLocationKey, orderLocationKey } from './keys';
 import { newestPerKey } from './newest-per-key';
+import { readAssignments } from '../orders/order-assignments';
 
 // Last locations, never an older one over a newer one, a whole batch in one call. KEYS[1] the
 // GEO set, then one location hash per entry; ARGV per entry: time, json, then lng, lat,
@@ -66,6 +69,7 @@ export async function recordLocations(
   announce: (moved: StoredLocation[]) => Promise<unknown> = async () => undefined,
 ): Promise<void> {
   if (pings.length === 0) return;
+  pings = await scopeToAssignments(deps, pings);
   const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
   const newestByOrder = newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt);
   // one script call for the batch: a command per ping cost the worker more than Redis did
@@ -87,6 +91,19 @@ export async function recordLocations(
       if (moved.length > 0) await announce(moved);
     });
   await Promise.all([hot, history]);
+}
+
+/** The pings, each naming its order only if that order is assigned to its courier now. */
+export async function scopeToAssignments(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<CourierLocation[]> {
+  const orderIds = new Set<string>();
+  for (const p of pings) if (p.orderId) orderIds.add(p.orderId);
+  if (orderIds.size === 0) return pings;
+  const assignments = await readAssignments(deps, orderIds);
+  return pings.map((p) => {
+    if (!p.orderId || assignments.get(p.orderId) === p.courierId) return p;
+    const { orderId: _notTheirs, ...own } = p;
+    return own;
+  });
 }
 
 /**

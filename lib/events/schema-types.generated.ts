@@ -90,7 +90,7 @@ export interface CourierLocationV2 {
 // from schemas/order-event.v1.json
 
 /**
- * A change in an order's lifecycle. Topic order.events, keyed by orderId.
+ * A change in an order's lifecycle, or its assignment to a courier (courierId). Topic order.events, keyed by orderId.
  */
 export interface OrderEventV1 {
   type: 'order.event';

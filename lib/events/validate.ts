@@ -4,6 +4,13 @@ import type { FieldIssue } from '../http/errors';
 import { EVENT_TYPES, type EventType, SHARED_SCHEMAS, isEventType, schemaId } from './registry';
 
 const MAX_ISSUES_PER_EVENT = 10;
+/**
+ * How deep an event may nest, counting the event object as level 1. Types that allow extra
+ * fields (user.activity) would otherwise carry any depth into the publish path, where
+ * JSON.stringify overflows the stack long before Kafka sees the event.
+ */
+export const MAX_EVENT_DEPTH = 32;
+const MAX_POINTER_CHARS = 200;
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 for (const schema of SHARED_SCHEMAS) ajv.addSchema(schema);
@@ -60,6 +67,29 @@ function issue(field: string, rule: string, message: string, index?: number): Fi
   return [index === undefined ? { field, rule, message } : { index, field, rule, message }];
 }
 
+const pointerPart = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** The JSON pointer of the first object or array nested deeper than `limit`, or undefined. Iterative: no stack to overflow. */
+export function tooDeepAt(value: unknown, limit = MAX_EVENT_DEPTH): string | undefined {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 1 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > limit) return next.path;
+    for (const [key, child] of Object.entries(next.value)) {
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, path: `${next.path}/${pointerPart(key)}`, depth: next.depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+function depthIssues(event: object, index?: number): FieldIssue[] | undefined {
+  const at = tooDeepAt(event);
+  if (at === undefined) return undefined;
+  const field = at.length > MAX_POINTER_CHARS ? `${at.slice(0, MAX_POINTER_CHARS)}…` : at;
+  return issue(field, 'maxDepth', `${field} is nested more than ${MAX_EVENT_DEPTH} levels deep (the most an event may nest)`, index);
+}
+
 /**
  * Validates one event against the schema its `type` and `version` name. Without a version,
  * the first version's schema decides (it requires one where the type needs it).
@@ -68,6 +98,8 @@ export function validateEvent(input: unknown, index?: number): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, issues: issue('/', 'type', 'event must be a JSON object', index) };
   }
+  const tooDeep = depthIssues(input, index);
+  if (tooDeep) return { ok: false, issues: tooDeep };
   const event = input as Record<string, unknown>;
   if (event.type === undefined) return { ok: false, issues: issue('/type', 'required', 'type is required', index) };
   if (!isEventType(event.type)) {

@@ -3,6 +3,8 @@
 
 export const ERROR_STATUS = {
   invalid_json: 400,
+  /** The request itself cannot be read: a path that does not decode, a broken multipart body. */
+  invalid_request: 400,
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -42,3 +42,17 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     throw new AppError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
   }
 }
+
+/**
+ * 400 unless a request path's percent-encoding decodes (to UTF-8) and holds no NUL: `%ff`,
+ * a lone `%` or `%00` in a dynamic segment is a malformed request, not a server error.
+ */
+export function assertReadablePath(path: string): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new AppError('invalid_request', 'the path is not valid percent-encoding: escape % as %25, and encode text as UTF-8');
+  }
+  if (decoded.includes('\0')) throw new AppError('invalid_request', 'the path holds a NUL byte (%00)');
+}

@@ -1,6 +1,7 @@
 // Puts validated events on their topics, keyed so each courier's and order's events stay
 // in order. Resolves only once Kafka holds every event (acks=all, idempotent producer).
 import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Subject } from '../auth/tokens';
 import { GroupCommit } from './group-commit';
 import { EVENT_TYPES } from '../events/registry';
 import type { ValidEvent } from '../events/validate';
@@ -8,14 +9,18 @@ import { AppError } from '../http/errors';
 import { SCHEMA_HEADER } from '../kafka/client';
 import type { TopicNames } from '../kafka/topics';
 
-export function toTopicMessages(events: ValidEvent[], topics: TopicNames): TopicMessages[] {
+/** Who sent the event (`courier:c-42`, `integrator:shop`), for the record; never trusted for access. */
+export const SENDER_HEADER = 'sender';
+
+export function toTopicMessages(events: ValidEvent[], topics: TopicNames, sender?: Subject): TopicMessages[] {
+  const from = sender ? { [SENDER_HEADER]: `${sender.kind}:${sender.id}` } : {};
   const byTopic = new Map<string, Message[]>();
   for (const { type, schemaId, event } of events) {
     const spec = EVENT_TYPES[type];
     const topic = topics[spec.topic];
     let messages = byTopic.get(topic);
     if (!messages) byTopic.set(topic, (messages = []));
-    messages.push({ key: String(event[spec.keyField]), value: JSON.stringify(event), headers: { [SCHEMA_HEADER]: schemaId } });
+    messages.push({ key: String(event[spec.keyField]), value: JSON.stringify(event), headers: { [SCHEMA_HEADER]: schemaId, ...from } });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
@@ -25,9 +30,9 @@ export function createPublisher(producer: Producer) {
   return new GroupCommit((topicMessages) => producer.sendBatch({ topicMessages, acks: -1, timeout: 10_000 }));
 }
 
-export async function publishEvents(publisher: GroupCommit, topics: TopicNames, events: ValidEvent[]): Promise<void> {
+export async function publishEvents(publisher: GroupCommit, topics: TopicNames, events: ValidEvent[], sender?: Subject): Promise<void> {
   try {
-    await publisher.publish(toTopicMessages(events, topics));
+    await publisher.publish(toTopicMessages(events, topics, sender));
   } catch (cause) {
     throw new AppError('unavailable', 'Kafka did not acknowledge the events; none is accepted, send them again', [], { cause });
   }

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
 import type { OrderEvent } from '../events/registry';
-import { orderStatusKey } from './keys';
+import { queueOrderStatus } from './order-status-store';
 import { isTerminal } from './state-machine';
 import { type Timeline, buildTimeline } from './timeline';
 
@@ -18,6 +18,13 @@ export interface OrderNotification {
   occurredAt: number;
   reason?: string;
 }
+
+/**
+ * The courier an integrator or ops last named. Couriers' own events never carry a courierId
+ * here: the ingest takes it off them (lib/ingest/authorize-events.ts), so a courier cannot
+ * name itself the courier of an order.
+ */
+const assignedCourier = (timeline: Timeline) => timeline.accepted.findLast((e) => e.courierId)?.courierId;
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
@@ -47,7 +54,7 @@ async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promi
 
   const created = timeline.accepted[0]!;
   const last = timeline.accepted.at(-1)!;
-  const courierId = timeline.accepted.findLast((e) => e.courierId)?.courierId ?? null;
+  const courierId = assignedCourier(timeline) ?? null;
   const fields = {
     status: timeline.status,
     courierId,
@@ -110,7 +117,9 @@ export async function applyOrderEvents(deps: { db: Db; redis: Redis }, events: O
 
   const pipeline = deps.redis.pipeline();
   for (const [orderId, timeline] of timelines) {
-    if (timeline.status) pipeline.set(orderStatusKey(orderId), JSON.stringify({ orderId, status: timeline.status, at: timeline.accepted.at(-1)!.occurredAt }));
+    if (!timeline.status) continue;
+    const courierId = assignedCourier(timeline);
+    queueOrderStatus(pipeline, { orderId, status: timeline.status, at: timeline.accepted.at(-1)!.occurredAt, ...(courierId ? { courierId } : {}) });
   }
   const results = await pipeline.exec();
   const failed = results?.find(([err]) => err);

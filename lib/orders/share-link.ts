@@ -3,14 +3,14 @@
 import type { Redis } from 'ioredis';
 import type { TokenClaims } from '../auth/tokens';
 import { AppError } from '../http/errors';
-import { orderStatusKey } from './keys';
-import { type OrderStatus, isTerminal } from './state-machine';
+import { readOrderStatus } from './order-status-store';
+import { isTerminal } from './state-machine';
 
 export async function assertShareLinkOpen(redis: Redis, claims: TokenClaims, graceMs: number, now = Date.now()): Promise<void> {
   if (claims.sub.kind !== 'order') return;
-  const cached = await redis.get(orderStatusKey(claims.sub.id));
+  const cached = await readOrderStatus(redis, claims.sub.id);
   if (!cached) return;
-  const { status, at } = JSON.parse(cached) as { status: OrderStatus; at: number };
+  const { status, at } = cached;
   if (isTerminal(status) && now - at > graceMs) {
     throw new AppError('unauthorized', `this tracking link has expired: the order was ${status.replace('_', ' ')}`);
   }

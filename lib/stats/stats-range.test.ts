@@ -30,3 +30,16 @@ describe('toCsv', () => {
     expect(csv).toBe('name,value\r\n"a,""b""",1\r\nc,\r\n');
   });
 });
+
+describe('parseStatsRange, times Postgres cannot hold', () => {
+  it.each([
+    ['from=0000-01-01T00:00:00Z&to=2026-01-01T01:00:00Z', 'from: must be in the years 0001 to 9999'],
+    ['to=0000-06-01T00:00:00Z', 'to: must be in the years 0001 to 9999'],
+    ['to=0001-01-01T00:10:00Z', 'from: must be in the years 0001 to 9999'],
+    ['from=2026-02-30T00:00:00Z', 'from: 2026-02-30 is not a date on the calendar'],
+    ['from=2026-11-21T10:00:00Z&to=+275760-09-13T00:00:00Z', 'to: expected an ISO 8601 time'],
+  ])('refuses %s with 400', (query, message) => {
+    expect(() => parse(query)).toThrow(AppError);
+    expect(() => parse(query)).toThrow(message);
+  });
+});

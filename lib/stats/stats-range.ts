@@ -2,6 +2,7 @@
 // times (default: the last span of the grain up to now), `grain` minute, hour or day. Each
 // grain caps how many points one request may ask for.
 import { AppError } from '../http/errors';
+import { assertStorableTime, parseQueryTime } from '../http/query-time';
 
 export const GRAINS = {
   minute: { sec: 60, window: 'm', defaultSpanSec: 60 * 60, maxPoints: 2 * 1440 },
@@ -24,9 +25,8 @@ const invalid = (field: string, message: string) => new AppError('validation_fai
 function time(params: URLSearchParams, field: string): number | undefined {
   const text = params.get(field);
   if (text === null || text === '') return undefined;
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) throw invalid(field, 'expected an ISO 8601 time such as 2026-11-21T10:00:00Z');
-  return Math.floor(ms / 1000);
+  // a calendar date in the years 0001-9999: Postgres refuses year 0 (a 500, not a 400)
+  return Math.floor(parseQueryTime(text, field).getTime() / 1000);
 }
 
 export function parseStatsRange(params: URLSearchParams, nowMs = Date.now()): StatsRange {
@@ -38,6 +38,8 @@ export function parseStatsRange(params: URLSearchParams, nowMs = Date.now()): St
   const fromRaw = time(params, 'from') ?? to - g.defaultSpanSec;
   const from = fromRaw - (((fromRaw % g.sec) + g.sec) % g.sec);
   if (from >= to) throw invalid('from', 'must be before to');
+  // the default span or the alignment may reach back before year 0001
+  assertStorableTime(new Date(from * 1000), 'from');
   if ((to - from) / g.sec > g.maxPoints) throw invalid('to', `a ${grain} view covers at most ${g.maxPoints} ${grain}s; pick a coarser grain or a shorter range`);
   return { grain, from, to };
 }

@@ -2,8 +2,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
+import { NoAuthorizerError, ensureAcls } from '../../lib/kafka/acls';
+import { createKafka } from '../../lib/kafka/client';
 import { ensureTopics } from '../../lib/kafka/topics';
-import { Kafka, logLevel } from 'kafkajs';
+import { createLog } from '../../lib/observability/log';
 import { ROOT, run } from '../infra/proc';
 
 const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
@@ -12,12 +14,19 @@ export function migrate(env: Record<string, string | undefined>): void {
   run(bin('prisma'), ['migrate', 'deploy'], { env: { ...process.env, ...env } });
 }
 
+/** Creates or updates the topics, and the services' ACLs on them (lib/kafka/principals.ts), as the admin. */
 export async function createTopics(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig({ ...process.env, ...env });
-  const admin = new Kafka({ brokers: config.kafka.brokers, clientId: 'lastmile-setup', logLevel: logLevel.WARN }).admin();
+  const log = createLog('setup', 'warn');
+  const admin = createKafka({ kafka: config.kafka, as: 'admin', clientId: 'lastmile-setup', log }).admin();
   await admin.connect();
   try {
     await ensureTopics(admin, config.kafka.topicPrefix, config.kafka.partitions);
+    if (config.kafka.saslMechanism === 'none') return; // anyone may do anything: nobody to grant to
+    await ensureAcls(admin, { topicPrefix: config.kafka.topicPrefix, groupPrefix: config.worker.groupPrefix }).catch((err: unknown) => {
+      if (!(err instanceof NoAuthorizerError)) throw err;
+      log.warn(`${err.message}: every signed-in user may do anything`);
+    });
   } finally {
     await admin.disconnect();
   }

@@ -1,9 +1,17 @@
 // Apache Kafka 3.9, single-node KRaft, on the JVM from Maven Central jars (infra/kafka/pom.xml).
+// Clients sign in with SASL/SCRAM-SHA-512 as the users of .infra/kafka-users.json and the
+// StandardAuthorizer allows only what their ACLs say (lib/kafka/principals.ts).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { InfraError, ROOT, ensureCommand, run, waitFor } from './proc';
+import { Kafka, type SASLOptions, logLevel } from 'kafkajs';
+import type { KafkaCredential, KafkaUsers } from '../../lib/kafka/credentials';
+import { ensureAcls } from '../../lib/kafka/acls';
+import { type AclNames, KAFKA_IDENTITIES, type KafkaIdentity } from '../../lib/kafka/principals';
+import { brokerProperties, clientProperties } from './kafka-properties';
+import { ensureKafkaUsers } from './kafka-users';
+import { InfraError, ROOT, ensureCommand, freePort, run, stopPid, waitFor } from './proc';
 
 const LIBS = join(ROOT, '.infra/kafka-libs');
 
@@ -15,9 +23,13 @@ export function ensureKafkaJars(): void {
   run('mvn', ['-q', '-B', '-f', join(ROOT, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies']);
 }
 
-export async function kafkaAnswers(brokers: string[], timeoutMs = 1500): Promise<boolean> {
+export const scram = (user: KafkaCredential): SASLOptions => ({ mechanism: 'scram-sha-512', ...user });
+
+/** ok: signed in and served metadata; refused: the broker is up but refused these credentials. */
+export async function kafkaProbe(brokers: string[], sasl: SASLOptions | undefined, timeoutMs = 1500): Promise<'ok' | 'refused' | 'down'> {
   const admin = new Kafka({
     brokers,
+    ...(sasl && { sasl }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
@@ -27,12 +39,27 @@ export async function kafkaAnswers(brokers: string[], timeoutMs = 1500): Promise
   try {
     await admin.connect();
     await admin.describeCluster();
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (err) {
+    return (err as Error).name === 'KafkaJSSASLAuthenticationError' ? 'refused' : 'down';
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Brings the services' ACLs in line with lib/kafka/principals.ts, as the admin. */
+export async function grantAcls(brokers: string[], admin: SASLOptions, names: AclNames): Promise<{ created: number; revoked: number }> {
+  const client = new Kafka({ brokers, sasl: admin, clientId: 'lastmile-infra', logLevel: logLevel.NOTHING }).admin();
+  await client.connect();
+  try {
+    return await ensureAcls(client, names);
+  } finally {
+    await client.disconnect();
+  }
+}
+
+export async function kafkaAnswers(brokers: string[], sasl: SASLOptions | undefined, timeoutMs = 1500): Promise<boolean> {
+  return (await kafkaProbe(brokers, sasl, timeoutMs)) === 'ok';
 }
 
 export interface KafkaOptions {
@@ -42,39 +69,11 @@ export interface KafkaOptions {
   heapMb?: number;
 }
 
-/** Starts a broker in `dir` (formatting its storage the first time); resolves once it serves metadata. */
-export async function startKafka(options: KafkaOptions): Promise<number> {
-  ensureKafkaJars();
-  const { dir, port, controllerPort } = options;
-  const data = join(dir, 'data');
-  mkdirSync(dir, { recursive: true });
-  const properties = join(dir, 'server.properties');
+const jvmArgs = (dir: string) => [`-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${LIBS}/*`];
+
+function writeLog4j(dir: string): void {
   writeFileSync(
-    properties,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'inter.broker.listener.name=PLAINTEXT',
-      `log.dirs=${data}`,
-      'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=10',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      'log.retention.check.interval.ms=60000',
-      '',
-    ].join('\n'),
-  );
-  const log4j = join(dir, 'log4j.properties');
-  writeFileSync(
-    log4j,
+    join(dir, 'log4j.properties'),
     [
       'log4j.rootLogger=WARN, file',
       'log4j.appender.file=org.apache.log4j.FileAppender',
@@ -85,17 +84,26 @@ export async function startKafka(options: KafkaOptions): Promise<number> {
       '',
     ].join('\n'),
   );
-  const classpath = `${LIBS}/*`;
-  const jvm = [`-Dlog4j.configuration=file:${log4j}`, '-cp', classpath];
-  if (!existsSync(join(data, 'meta.properties'))) {
-    const clusterId = run('java', [...jvm, 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
-  }
+}
+
+/** Writes server.properties (mode 0600: it holds the admin's password) and returns its path. */
+function writeProperties(options: KafkaOptions, admin: KafkaCredential, setupPort?: number): string {
+  const path = join(options.dir, 'server.properties');
+  // the controller listener's own user lives only in this file: a new password every start
+  const controllerPassword = randomBytes(18).toString('base64url');
+  writeFileSync(path, brokerProperties({ ...options, dataDir: join(options.dir, 'data'), admin, controllerPassword, setupPort }), { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return path;
+}
+
+/** Starts the JVM and resolves once the broker answers on `brokers` (with `sasl`) or refuses it. */
+async function launch(options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined): Promise<number> {
+  const { dir } = options;
   const out = openSync(join(dir, 'kafka.out'), 'a');
   const heap = `${options.heapMb ?? 512}m`;
   const child = spawn(
     'java',
-    [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...jvm, 'kafka.Kafka', properties],
+    [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...jvmArgs(dir), 'kafka.Kafka', properties],
     { detached: true, stdio: ['ignore', out, out] },
   );
   child.unref();
@@ -104,13 +112,104 @@ export async function startKafka(options: KafkaOptions): Promise<number> {
   let exited = false;
   child.once('exit', () => (exited = true));
   await waitFor(
-    `Kafka on 127.0.0.1:${port}`,
+    `Kafka on ${brokers.join(',')}`,
     async () => {
       if (exited) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
-      return kafkaAnswers([`127.0.0.1:${port}`], 1000);
+      return (await kafkaProbe(brokers, sasl, 1000)) !== 'down';
     },
     60_000,
     join(dir, 'server.log'),
   );
+  return pid;
+}
+
+/** Sets a SCRAM user's password with Kafka's ConfigCommand (kafkajs cannot: no AlterUserScramCredentials). */
+function setScramPassword(dir: string, bootstrap: string, user: KafkaCredential, signIn?: KafkaCredential): void {
+  const commandConfig = join(dir, 'admin-client.properties');
+  if (signIn) writeFileSync(commandConfig, clientProperties(signIn), { mode: 0o600 });
+  try {
+    run('java', [
+      ...jvmArgs(dir),
+      'kafka.admin.ConfigCommand',
+      '--bootstrap-server',
+      bootstrap,
+      ...(signIn ? ['--command-config', commandConfig] : []),
+      '--alter',
+      '--add-config',
+      `SCRAM-SHA-512=[password=${user.password}]`,
+      '--entity-type',
+      'users',
+      '--entity-name',
+      user.username,
+    ]);
+  } finally {
+    rmSync(commandConfig, { force: true });
+  }
+}
+
+async function refusedUsers(brokers: string[], users: KafkaUsers): Promise<KafkaIdentity[]> {
+  const probes = await Promise.all(KAFKA_IDENTITIES.map(async (identity) => [identity, await kafkaProbe(brokers, scram(users[identity]))] as const));
+  if (probes.some(([, probe]) => probe === 'down')) throw new InfraError(`Kafka on ${brokers.join(',')} stopped answering while its users were checked`);
+  return probes.filter(([, probe]) => probe === 'refused').map(([identity]) => identity);
+}
+
+/** A password set through the controller reaches the broker's metadata a moment later. */
+async function waitForUsers(dir: string, brokers: string[], users: KafkaUsers): Promise<void> {
+  let refused: KafkaIdentity[] = [];
+  try {
+    await waitFor('Kafka users', async () => (refused = await refusedUsers(brokers, users)).length === 0, 15_000);
+  } catch (err) {
+    if (refused.length === 0) throw err;
+    throw new InfraError(`Kafka refuses users ${refused.join(', ')} after they were added; see ${join(dir, 'server.log')}`);
+  }
+}
+
+/**
+ * Starts a broker in `dir` (formatting its storage, with every user, the first time); resolves
+ * once every user can sign in. A store formatted before it had users (an older checkout) or
+ * lacking some (a service added since) gets them from ConfigCommand.
+ */
+export async function startKafka(options: KafkaOptions): Promise<number> {
+  ensureKafkaJars();
+  const { dir, port } = options;
+  const users = ensureKafkaUsers();
+  const brokers = [`127.0.0.1:${port}`];
+  mkdirSync(dir, { recursive: true });
+  writeLog4j(dir);
+  let properties = writeProperties(options, users.admin);
+  if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+    const clusterId = run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
+    const addScram = KAFKA_IDENTITIES.flatMap((identity) => ['--add-scram', `SCRAM-SHA-512=[name=${users[identity].username},password=${users[identity].password}]`]);
+    run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...addScram]);
+  }
+  let pid = await launch(options, properties, brokers, scram(users.admin));
+  const refused = await refusedUsers(brokers, users);
+  if (refused.length === 0) return pid;
+
+  if (!refused.includes('admin')) {
+    console.log(`kafka: adding SCRAM users ${refused.map((i) => users[i].username).join(', ')}…`);
+    for (const identity of refused) setScramPassword(dir, brokers[0]!, users[identity], users.admin);
+  } else {
+    // Nobody can sign in to set passwords: restart once with a loopback listener without SASL
+    // (its anonymous user a super user, for this start only), set them all, restart without it.
+    console.log(`kafka: ${join(dir, 'data')} has no SCRAM users yet (formatted before SASL); adding them (a one-off restart)…`);
+    await stopPid(pid);
+    const setupPort = await freePort();
+    properties = writeProperties(options, users.admin, setupPort);
+    pid = await launch(options, properties, [`127.0.0.1:${setupPort}`], undefined);
+    try {
+      for (const identity of KAFKA_IDENTITIES) setScramPassword(dir, `127.0.0.1:${setupPort}`, users[identity]);
+    } finally {
+      await stopPid(pid);
+    }
+    properties = writeProperties(options, users.admin);
+    pid = await launch(options, properties, brokers, scram(users.admin));
+  }
+  try {
+    await waitForUsers(dir, brokers, users);
+  } catch (err) {
+    await stopPid(pid);
+    throw err;
+  }
   return pid;
 }

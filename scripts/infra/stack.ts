@@ -2,15 +2,20 @@
 // test run), remembering in .infra/<profile>/state.json what it started so that `down`
 // stops only that. Configured services that already answer are used, never touched.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig } from '../../lib/config';
-import { kafkaAnswers, startKafka } from './kafka';
+import { join, resolve } from 'node:path';
+import type { SASLOptions } from 'kafkajs';
+import { type Config, ConfigError, loadConfig } from '../../lib/config';
+import { kafkaSasl } from '../../lib/kafka/credentials';
+import { grantAcls, kafkaAnswers, scram, startKafka } from './kafka';
+import { LOCAL_USERS_FILE, ensureKafkaUsers } from './kafka-users';
 import { databaseName, dropDatabase, withDatabase, ensureDatabase, postgresAnswers, startPostgres, stopPostgres } from './postgres';
 import { InfraError, ROOT, freePort, isAlive, portOpen, stopPid } from './proc';
 import { redisAnswers, startRedis } from './redis';
 
 export interface InfraEnv {
   KAFKA_BROKERS: string;
+  /** Where each local process finds its Kafka user (lib/kafka/credentials.ts). */
+  KAFKA_USERS_FILE: string;
   REDIS_URL: string;
   DATABASE_URL: string;
 }
@@ -47,6 +52,22 @@ async function pickPort(preferred: number | undefined, what: string): Promise<nu
   return preferred;
 }
 
+/** Whether `pid` is still the broker started in `kafkaDir` (not a process that reused its pid). */
+function runsKafkaOf(pid: number, kafkaDir: string): boolean {
+  const cmdline = `/proc/${pid}/cmdline`;
+  return existsSync(cmdline) && readFileSync(cmdline, 'utf8').split('\0').includes(join(kafkaDir, 'server.properties'));
+}
+
+/** How to sign in to a configured broker as the admin, or undefined when the config cannot say. */
+function configuredSasl(config: Config): { sasl: SASLOptions | undefined } | undefined {
+  try {
+    return { sasl: kafkaSasl(config.kafka, 'admin') };
+  } catch (err) {
+    if (err instanceof ConfigError) return undefined; // no credentials for it: only our own broker can do
+    throw err;
+  }
+}
+
 export interface UpOptions {
   /** dev: reuse configured services, own ones on fixed ports. test: own Kafka and Redis on free ports, own database. */
   mode: 'dev' | 'test';
@@ -68,27 +89,49 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
   const config = loadConfig(options.env ?? process.env);
   const dir = profileDir(profile);
   const previous = readState(profile);
-  const state: State = previous ?? { env: { KAFKA_BROKERS: '', REDIS_URL: '', DATABASE_URL: '' }, started: {} };
+  const state: State = previous ?? { env: { KAFKA_BROKERS: '', KAFKA_USERS_FILE: '', REDIS_URL: '', DATABASE_URL: '' }, started: {} };
   if (options.mode === 'test') state.ownerPid = process.pid;
   const test = options.mode === 'test';
 
   // Kafka
-  if (previous?.started.kafka && isAlive(previous.started.kafka) && (await kafkaAnswers(previous.env.KAFKA_BROKERS.split(',')))) {
-    say(`kafka     ${previous.env.KAFKA_BROKERS} (already running, pid ${previous.started.kafka})`);
-  } else if (!test && (await kafkaAnswers(config.kafka.brokers))) {
-    state.env.KAFKA_BROKERS = config.kafka.brokers.join(',');
-    delete state.started.kafka;
-    say(`kafka     ${state.env.KAFKA_BROKERS} (configured, answering)`);
-  } else {
-    const configured = Number(config.kafka.brokers[0]!.split(':')[1]);
-    const port = await pickPort(test ? undefined : configured, 'Kafka');
-    const controllerPort = await pickPort(test ? undefined : port + 1, 'Kafka controller');
-    startedNow.push('kafka');
-    state.started.kafka = await startKafka({ dir: join(dir, 'kafka'), port, controllerPort, heapMb: test ? 384 : 512 });
-    state.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
-    say(`kafka     ${state.env.KAFKA_BROKERS} (started, pid ${state.started.kafka})`);
+  const localAdmin = scram(ensureKafkaUsers().admin);
+  let kafkaUp = false;
+  if (previous?.started.kafka && isAlive(previous.started.kafka)) {
+    if (await kafkaAnswers(previous.env.KAFKA_BROKERS.split(','), localAdmin)) {
+      kafkaUp = true;
+      say(`kafka     ${previous.env.KAFKA_BROKERS} (already running, pid ${previous.started.kafka})`);
+    } else if (runsKafkaOf(previous.started.kafka, join(dir, 'kafka'))) {
+      // ours, but not taking its admin: started by an older checkout, without SASL
+      say(`kafka     restarting pid ${previous.started.kafka}: it does not take the local SCRAM users`);
+      await stopPid(previous.started.kafka);
+      delete state.started.kafka;
+    }
+  }
+  if (kafkaUp) state.env.KAFKA_USERS_FILE = LOCAL_USERS_FILE;
+  else {
+    const configured = test ? undefined : configuredSasl(config);
+    if (configured && (await kafkaAnswers(config.kafka.brokers, configured.sasl))) {
+      state.env.KAFKA_BROKERS = config.kafka.brokers.join(',');
+      state.env.KAFKA_USERS_FILE = resolve(config.kafka.usersFile);
+      delete state.started.kafka;
+      say(`kafka     ${state.env.KAFKA_BROKERS} (configured, answering)`);
+    } else {
+      const configuredPort = Number(config.kafka.brokers[0]!.split(':')[1]);
+      const port = await pickPort(test ? undefined : configuredPort, 'Kafka');
+      const controllerPort = await pickPort(test ? undefined : port + 1, 'Kafka controller');
+      startedNow.push('kafka');
+      state.started.kafka = await startKafka({ dir: join(dir, 'kafka'), port, controllerPort, heapMb: test ? 384 : 512 });
+      state.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
+      state.env.KAFKA_USERS_FILE = LOCAL_USERS_FILE;
+      say(`kafka     ${state.env.KAFKA_BROKERS} (started, pid ${state.started.kafka})`);
+    }
   }
   writeState(profile, state);
+  if (state.started.kafka) {
+    // ours: grant the services their ACLs on the configured names (npm run setup does it elsewhere)
+    const acls = await grantAcls(state.env.KAFKA_BROKERS.split(','), localAdmin, { topicPrefix: config.kafka.topicPrefix, groupPrefix: config.worker.groupPrefix });
+    if (acls.created + acls.revoked > 0) say(`kafka     ACLs: ${acls.created} granted, ${acls.revoked} revoked (lib/kafka/principals.ts)`);
+  }
 
   // Redis
   if (previous?.started.redis && isAlive(previous.started.redis) && (await redisAnswers(previous.env.REDIS_URL))) {

@@ -5,16 +5,18 @@
 // Redis round trip per frame, so the map colours a courier right as it moves.
 import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
-import { courierStatusOf, readOrderStatuses } from '../../lib/couriers/courier-status';
+import { courierStatusOf } from '../../lib/couriers/courier-status';
+import { readOrderStatuses } from '../../lib/orders/order-status-store';
 import type { Log } from '../../lib/observability/log';
 import { PositionCoalescer } from '../../lib/realtime/position-coalescer';
 import type { ClientToServerEvents, CourierPosition, ServerToClientEvents } from '../../lib/realtime/socket-events';
+import { opsRoom, orderRoom } from '../../lib/realtime/rooms';
 
 /** The positions with their couriers' statuses; without them (logged) when Redis cannot say. */
 async function withStatuses(redis: Redis, frame: CourierPosition[], log: Log): Promise<CourierPosition[]> {
   try {
     const orders = await readOrderStatuses(redis, frame.flatMap((p) => (p.orderId ? [p.orderId] : [])));
-    return frame.map((p) => ({ ...p, status: courierStatusOf(p.orderId ? orders.get(p.orderId) : undefined) }));
+    return frame.map((p) => ({ ...p, status: courierStatusOf(p.orderId ? orders.get(p.orderId)?.status : undefined) }));
   } catch (err) {
     log.warn({ err }, 'sending a frame without courier statuses: the order statuses could not be read');
     return frame;
@@ -44,9 +46,9 @@ export async function startPositionsFanout(options: {
   let sending: Promise<void> | undefined;
   const send = async () => {
     const frame = await withStatuses(redis, coalescer.drain(), log);
-    io.local.to('ops').emit('positions:frame', frame);
+    io.local.to(opsRoom).emit('positions:frame', frame);
     for (const position of frame) {
-      if (position.orderId) io.local.to(`order:${position.orderId}`).emit('order:position', position);
+      if (position.orderId) io.local.to(orderRoom(position.orderId)).emit('order:position', position);
     }
   };
   const timer = setInterval(() => {

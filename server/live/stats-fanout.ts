@@ -4,12 +4,13 @@ import type { Redis } from 'ioredis';
 import type { Log } from '../../lib/observability/log';
 import type { WindowFigures } from '../../lib/stats/window-store';
 import type { LastmileIo } from '../create-server';
+import { statsRoom } from '../../lib/realtime/rooms';
 
 export async function startStatsFanout(options: { io: LastmileIo; redis: Redis; channel: string; log: Log }): Promise<() => Promise<void>> {
   const sub = options.redis.duplicate({ enableAutoPipelining: false });
   sub.on('message', (_channel: string, text: string) => {
     try {
-      options.io.local.to('stats').emit('stats:windows', JSON.parse(text) as WindowFigures[]);
+      options.io.local.to(statsRoom).emit('stats:windows', JSON.parse(text) as WindowFigures[]);
     } catch (err) {
       options.log.warn({ err }, 'ignoring a malformed stats announcement');
     }

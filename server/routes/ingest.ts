@@ -2,10 +2,10 @@
 // 401 no or bad token · 403 not yours · 400/413/415 bad body · 429 too fast · 503 Kafka away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from '../../lib/auth/authenticate';
-import { bearerToken } from '../../lib/auth/tokens';
+import { type TokenClaims, bearerToken } from '../../lib/auth/tokens';
 import { AppError } from '../../lib/http/errors';
 import { readJson, sendJson } from '../../lib/http/node-http';
-import { authorizeEvents } from '../../lib/ingest/authorize-events';
+import { type AuthorizeDeps, authorizeEvents } from '../../lib/ingest/authorize-events';
 import { parseEvents } from '../../lib/ingest/parse-events';
 import type { GroupCommit } from '../../lib/ingest/group-commit';
 import { publishEvents } from '../../lib/ingest/publish-events';
@@ -13,7 +13,7 @@ import type { RateLimiter } from '../../lib/ingest/rate-limiter';
 import type { TopicNames } from '../../lib/kafka/topics';
 import type { Metrics } from '../../lib/observability/metrics';
 
-export interface IngestDeps {
+export interface IngestDeps extends AuthorizeDeps {
   publisher: GroupCommit;
   topics: TopicNames;
   metrics: Metrics;
@@ -24,23 +24,26 @@ export interface IngestDeps {
 
 export async function handleIngest(req: IncomingMessage, res: ServerResponse, deps: IngestDeps): Promise<void> {
   let events;
+  let claims: TokenClaims | undefined;
   try {
-    const claims = authenticate(bearerToken(req.headers.authorization), deps.secret);
+    claims = authenticate(bearerToken(req.headers.authorization), deps.secret);
     const body = await readJson(req, deps.limits.maxBodyBytes);
-    events = parseEvents(body, deps.limits.maxBatch, { now: Date.now(), maxFutureMs: deps.limits.maxFutureMs });
-    authorizeEvents(claims, events, Array.isArray(body));
-    const key = `${claims.sub.kind}:${claims.sub.id}`;
-    if (!deps.limiter.take(key, events.length, Date.now())) {
-      const retryAfter = deps.limiter.retryAfter(key, events.length);
-      res.setHeader('retry-after', String(retryAfter));
-      throw new AppError('rate_limited', `too many events from ${claims.sub.kind} ${claims.sub.id}; retry in ${retryAfter}s`);
-    }
+    const parsed = parseEvents(body, deps.limits.maxBatch, { now: Date.now(), maxFutureMs: deps.limits.maxFutureMs });
+    const key = senderKey(claims);
+    if (!deps.limiter.take(key, parsed.length, Date.now())) throw rateLimited(res, deps.limiter, key, parsed.length);
+    events = await authorizeEvents(deps, claims, parsed, Array.isArray(body));
   } catch (err) {
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'rejected' });
+    // A refused request costs its sender a token too (by token, or by address without one),
+    // so nobody can probe tokens, ids or assignments as fast as the network allows.
+    const key = claims ? senderKey(claims) : `addr:${req.socket.remoteAddress ?? ''}`;
+    if (err instanceof AppError && err.code !== 'rate_limited' && !deps.limiter.take(key, 1, Date.now())) {
+      throw rateLimited(res, deps.limiter, key, 1);
+    }
     throw err;
   }
   try {
-    await publishEvents(deps.publisher, deps.topics, events);
+    await publishEvents(deps.publisher, deps.topics, events, claims.sub);
   } catch (err) {
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
     throw err;
@@ -49,4 +52,12 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
   for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
   for (const [type, count] of byType) deps.metrics.eventsIn.inc({ type, outcome: 'accepted' }, count);
   sendJson(res, 202, { accepted: events.length });
+}
+
+const senderKey = (claims: TokenClaims) => `${claims.sub.kind}:${claims.sub.id}`;
+
+function rateLimited(res: ServerResponse, limiter: RateLimiter, key: string, cost: number): AppError {
+  const retryAfter = limiter.retryAfter(key, cost);
+  res.setHeader('retry-after', String(retryAfter));
+  return new AppError('rate_limited', `too many requests from ${key.replace(':', ' ')}; retry in ${retryAfter}s`);
 }

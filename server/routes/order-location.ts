@@ -2,14 +2,12 @@
 // Token: ?t=<share token> or Authorization: Bearer <share token | integrator key>.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import { authenticate } from '../../lib/auth/authenticate';
-import { authorizeOrderRead } from '../../lib/auth/authorize-order-read';
 import { bearerToken } from '../../lib/auth/tokens';
 import type { Db } from '../../lib/db/client';
 import { AppError } from '../../lib/http/errors';
 import { sendJson } from '../../lib/http/node-http';
 import { readOrderLocation } from '../../lib/orders/read-order-location';
-import { assertShareLinkOpen } from '../../lib/orders/share-link';
+import { authorizeOrderReader } from '../../lib/orders/authorize-order-reader';
 
 export const ORDER_LOCATION_PATH = /^\/api\/orders\/([A-Za-z0-9_.:-]{1,64})\/location$/;
 
@@ -22,9 +20,7 @@ export interface OrderLocationDeps {
 
 export async function handleOrderLocation(req: IncomingMessage, res: ServerResponse, orderId: string, query: URLSearchParams, deps: OrderLocationDeps): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new AppError('method_not_allowed', 'use GET');
-  const claims = authenticate(query.get('t') ?? bearerToken(req.headers.authorization), deps.secret);
-  authorizeOrderRead(claims, orderId);
-  await assertShareLinkOpen(deps.redis, claims, deps.shareLinkGraceMs);
+  await authorizeOrderReader(deps, query.get('t') ?? bearerToken(req.headers.authorization), orderId);
 
   const found = await readOrderLocation(deps, orderId);
   if (!found.location) {

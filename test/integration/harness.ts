@@ -1,5 +1,7 @@
 // Real clients for one test file, against the run's own services, with topic and group
-// names of its own so files never see each other's messages.
+// names of its own so files never see each other's messages. The test's own Kafka clients
+// sign in as the admin; servers and workers as their own users (h.env carries the users
+// file, from which each process takes its entry), so every test runs under the ACLs.
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +13,9 @@ import { OPS_SESSION_COOKIE, issueOpsSession } from '../../lib/auth/ops-session'
 import { type Subject, issueToken } from '../../lib/auth/tokens';
 import { type Config, loadConfig } from '../../lib/config';
 import { createDb } from '../../lib/db/client';
+import { ensureAcls } from '../../lib/kafka/acls';
 import { createKafka } from '../../lib/kafka/client';
+import type { KafkaService } from '../../lib/kafka/principals';
 import { ensureTopics, topicNames } from '../../lib/kafka/topics';
 import { createLog } from '../../lib/observability/log';
 import { createMetrics } from '../../lib/observability/metrics';
@@ -20,6 +24,8 @@ import { buildNextIfStale } from '../../scripts/app/prepare';
 import { type Service, startService, stopServices, waitReady } from '../../scripts/app/services';
 import { freePort } from '../../scripts/infra/proc';
 import { profileDir } from '../../scripts/infra/stack';
+import { createLocationWorker } from '../../workers/location-worker';
+import { createOrderWorker } from '../../workers/order-worker';
 
 export const TEST_SECRET = 'integration-test-secret-0123';
 export const TEST_OPS_USER = { name: 'ops-test', password: 'integration-ops-password' };
@@ -47,18 +53,21 @@ export async function createHarness(name: string, overrides: Record<string, stri
   Object.assign(env, overrides);
   const config = loadConfig(env);
   const log = createLog(`test-${name}`, 'warn');
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${name}`, log });
+  const kafka = createKafka({ kafka: config.kafka, as: 'admin', clientId: `test-${name}`, log });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, prefix, config.kafka.partitions);
+  await ensureAcls(admin, { topicPrefix: prefix, groupPrefix: config.worker.groupPrefix });
   const redis = createRedis(config.redisUrl, `test-${name}`);
   const db = createDb(config.databaseUrl);
-  return {
+  const kafkaAs = (as: KafkaService | 'admin', socketFactory?: ISocketFactory) =>
+    createKafka({ kafka: config.kafka, as, clientId: `test-${name}-${as}`, log, ...(socketFactory && { socketFactory }) });
+  const deps = {
     env,
     config,
     log,
     kafka,
-    kafkaWith: (socketFactory: ISocketFactory) => createKafka({ brokers: config.kafka.brokers, clientId: `test-${name}`, log, socketFactory }),
+    kafkaWith: (socketFactory: ISocketFactory) => kafkaAs('admin', socketFactory),
     admin,
     redis,
     redisUrl: config.redisUrl,
@@ -72,6 +81,13 @@ export async function createHarness(name: string, overrides: Record<string, stri
       await db.$disconnect();
       await redis.quit();
     },
+  };
+  return {
+    ...deps,
+    /** A client signed in as `service`'s own user. */
+    kafkaAs,
+    /** The harness as a worker's deps, its Kafka clients signed in as that worker's user. */
+    as: (service: KafkaService) => ({ ...deps, kafka: kafkaAs(service), kafkaWith: (socketFactory: ISocketFactory) => kafkaAs(service, socketFactory) }),
   };
 }
 
@@ -95,6 +111,32 @@ export async function startAppServer(h: Harness, name: string, env: Record<strin
     throw err;
   }
   return { server, base };
+}
+
+/**
+ * The app server with the location and order workers, each signed in to Kafka as its own user,
+ * as a deployment runs them. `stop` closes the sockets opened, the server and the workers.
+ */
+export async function startAppWithWorkers(h: Harness, name: string, env: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
+  const workers = [await createLocationWorker(h.as('location')), await createOrderWorker(h.as('orders'))];
+  const stopWorkers = async () => {
+    for (const worker of workers) await worker.stop();
+  };
+  let app: { server: Service; base: string };
+  try {
+    app = await startAppServer(h, name, env);
+  } catch (err) {
+    await stopWorkers();
+    throw err;
+  }
+  return {
+    base: app.base,
+    async stop() {
+      closeSockets();
+      await stopServices([app.server]);
+      await stopWorkers();
+    },
+  };
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */

@@ -8,7 +8,8 @@ import { listCouriers } from '../../lib/couriers/list-couriers';
 import { type StoredLocation, readLocation, recordLocations } from '../../lib/couriers/record-locations';
 import type { CourierLocation } from '../../lib/events/registry';
 import { createRedis } from '../../lib/redis/client';
-import { orderStatusKey } from '../../lib/orders/keys';
+import { deleteOrderStatuses, writeOrderStatus } from '../../lib/orders/order-status-store';
+import type { OrderStatus } from '../../lib/orders/state-machine';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { type RunningServer, startServer } from '../../server/start-server';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   h = await createHarness('locations');
   serverA = await startServer(h.config, h.log);
   serverB = await startServer(h.config, h.log);
-  worker = await createLocationWorker(h);
+  worker = await createLocationWorker(h.as('location'));
 });
 
 afterAll(async () => {
@@ -67,6 +68,8 @@ describe('last location', () => {
     onTestFinished(() => void redis.quit());
     const c = courier(90);
     const pings = [ping(90, 1), ping(90, 3, { orderId: order(90) }), ping(90, 2)] as CourierLocation[];
+    await writeOrderStatus(h.redis, { orderId: order(90), status: 'picked_up', at: T0, courierId: c });
+    onTestFinished(() => deleteOrderStatuses(h.redis, [order(90)]));
     const announced: StoredLocation[][] = [];
     await Promise.all([redis.get(courierLocationKey(c)), recordLocations({ redis, db: h.db }, pings, async (moved) => announced.push(moved))]);
     expect(await readLocation(redis, courierLocationKey(c))).toMatchObject({ occurredAt: T0 + 3000, orderId: order(90) });
@@ -124,9 +127,13 @@ describe('GET /api/orders/:id/location', () => {
   let carried: ReturnType<typeof ping>;
   beforeAll(async () => {
     carried = ping(7, 70, { orderId: order(7) });
+    // the order is assigned to courier 7, as the order worker records it
+    await writeOrderStatus(h.redis, { orderId: order(7), status: 'picked_up', at: T0, courierId: courier(7) });
     expect((await post(serverA.url, carried, tokenFor('courier', courier(7)))).status).toBe(202);
     await eventually(() => readLocation(h.redis, orderLocationKey(order(7))).then((l) => l ?? undefined));
   });
+  // the replay test reads this run's keys as hashes
+  afterAll(() => deleteOrderStatuses(h.redis, [order(7)]));
 
   it('answers the share token with the location, its time and age, and an ETag', async () => {
     const res = await get(order(7), { query: `?t=${tokenFor('order', order(7))}` });
@@ -194,8 +201,8 @@ describe('live fan-out', () => {
 
   it('pushes a ping accepted by one server to clients of the other, with the courier status', async () => {
     // the order worker's cache (removed again below: the replay test reads this run's keys as hashes)
-    await h.redis.set(orderStatusKey(order(11)), JSON.stringify({ orderId: order(11), status: 'picked_up', at: T0 }));
-    onTestFinished(async () => void (await h.redis.del(orderStatusKey(order(11)))));
+    await writeOrderStatus(h.redis, { orderId: order(11), status: 'picked_up', at: T0, courierId: courier(11) });
+    onTestFinished(() => deleteOrderStatuses(h.redis, [order(11)]));
     const ops = await client(serverB.url, opsCookie(h.config));
     const customer = await client(serverB.url);
     expect(await ops.emitWithAck('ops:join')).toEqual({ ok: true });
@@ -232,21 +239,23 @@ describe('couriers snapshot', () => {
     const saoPaulo = ping(20, 0, { lat: -23.55, lng: -46.63, occurredAt: recent, orderId: order(20) });
     const rio = ping(21, 0, { lat: -22.9, lng: -43.2, occurredAt: recent, orderId: order(21) });
     const quietInSaoPaulo = ping(22, 0, { lat: -23.6, lng: -46.7, occurredAt: recent - 600_000, orderId: order(22) });
-    expect((await post(serverA.url, [saoPaulo, rio, quietInSaoPaulo], token)).status).toBe(202);
-    await eventually(() => readLocation(h.redis, courierLocationKey(courier(22))).then((l) => l ?? undefined));
-    // what the order worker caches (order 22 is unknown to it)
-    const cache = (n: number, status: string) => h.redis.set(orderStatusKey(order(n)), JSON.stringify({ orderId: order(n), status, at: recent }));
+    // what the order worker caches, with who carries each order (order 22 is unknown to it)
+    const cache = (n: number, status: OrderStatus) => writeOrderStatus(h.redis, { orderId: order(n), status, at: recent, courierId: courier(n) });
     // removed again after: the replay test reads this run's keys as hashes
-    onTestFinished(async () => void (await h.redis.del(orderStatusKey(order(20)), orderStatusKey(order(21)))));
+    onTestFinished(() => deleteOrderStatuses(h.redis, [order(20), order(21)]));
     await cache(20, 'in_transit');
     await cache(21, 'confirmed');
+    expect((await post(serverA.url, [saoPaulo, rio, quietInSaoPaulo], token)).status).toBe(202);
+    await eventually(() => readLocation(h.redis, courierLocationKey(courier(22))).then((l) => l ?? undefined));
 
     const inView = (await listCouriers(h.redis, { bbox: parseBBox('-46.8,-23.7,-46.5,-23.5'), limit: 1000, staleAfterMs: 60_000 })).filter((c) =>
       c.courierId.endsWith(run),
     );
     expect(inView.map((c) => c.courierId).sort()).toEqual([courier(20), courier(22)]);
     expect(inView.find((c) => c.courierId === courier(20))).toMatchObject({ status: 'delivering', orderStatus: 'in_transit', stale: false, orderId: order(20) });
-    expect(inView.find((c) => c.courierId === courier(22))).toMatchObject({ status: 'idle', stale: true, orderId: order(22) });
+    // a ping naming an order nobody assigned to its courier is the courier's alone
+    expect(inView.find((c) => c.courierId === courier(22))).toMatchObject({ status: 'idle', stale: true });
+    expect(inView.find((c) => c.courierId === courier(22))).not.toHaveProperty('orderId');
     expect(inView.find((c) => c.courierId === courier(22))).not.toHaveProperty('orderStatus');
     const all = await listCouriers(h.redis, { limit: 100_000, staleAfterMs: 60_000 });
     expect(all.map((c) => c.courierId)).toEqual(expect.arrayContaining([courier(20), courier(21), courier(22)]));

@@ -4,18 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CouriersSnapshot } from '../../lib/couriers/list-couriers';
 import type { CourierTrail } from '../../lib/couriers/read-trail';
-import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import type { OpsAlerts } from '../../lib/orders/list-late-orders';
-import { orderStatusKey } from '../../lib/orders/keys';
+import { readOrderStatus } from '../../lib/orders/order-status-store';
 import type { CourierPosition } from '../../lib/realtime/socket-events';
-import { type Service, stopServices } from '../../scripts/app/services';
-import { createLocationWorker } from '../../workers/location-worker';
-import { createOrderWorker } from '../../workers/order-worker';
-import { type Harness, closeSockets, connectSocket, createHarness, eventually, opsCookie, startAppServer, tokenFor } from './harness';
+import { type Harness, connectSocket, createHarness, eventually, opsCookie, startAppWithWorkers, tokenFor } from './harness';
 
 let h: Harness;
-let server: Service;
-let workers: RunningConsumer[] = [];
+let app: Awaited<ReturnType<typeof startAppWithWorkers>> | undefined;
 let base: string;
 let cookie: string;
 
@@ -59,14 +54,12 @@ const get = (path: string, withCookie = true) => fetch(`${base}${path}`, { heade
 beforeAll(async () => {
   h = await createHarness('opsmap');
   cookie = opsCookie(h.config);
-  workers = [await createLocationWorker(h), await createOrderWorker(h)];
-  ({ server, base } = await startAppServer(h, 'ops-map', { ORDER_LATE_AFTER_MINUTES: '30' }));
+  app = await startAppWithWorkers(h, 'ops-map', { ORDER_LATE_AFTER_MINUTES: '30' });
+  base = app.base;
 }, 600_000);
 
 afterAll(async () => {
-  closeSockets();
-  if (server) await stopServices([server]);
-  for (const worker of workers) await worker.stop();
+  await app?.stop();
   await h?.close();
 });
 
@@ -77,10 +70,10 @@ describe("couriers' statuses", () => {
 
   it('come from their orders in the snapshot', async () => {
     await post([...ordersUpTo(1, 'created'), ...ordersUpTo(2, 'confirmed'), ...ordersUpTo(3, 'picked_up'), ...ordersUpTo(4, 'in_transit'), ...ordersUpTo(5, 'delivered')]);
-    await post([1, 2, 3, 4, 5].map((n) => ping(n, NOW - 5000, { orderId: order(n) })).concat([ping(6, NOW - 5000), ping(7, NOW - 5000, { orderId: `never-created-${run}` })]));
-
-    const cachedStatus = async (n: number) => JSON.parse((await h.redis.get(orderStatusKey(order(n)))) ?? '{}').status as string | undefined;
+    // a ping moves an order only once the order worker has recorded who carries it
+    const cachedStatus = async (n: number) => (await readOrderStatus(h.redis, order(n)))?.status;
     await eventually(async () => ((await Promise.all([1, 2, 3, 4, 5].map(cachedStatus))).join() === 'created,confirmed,picked_up,in_transit,delivered' ? true : undefined));
+    await post([1, 2, 3, 4, 5].map((n) => ping(n, NOW - 5000, { orderId: order(n) })).concat([ping(6, NOW - 5000), ping(7, NOW - 5000, { orderId: `never-created-${run}` })]));
     const mine = (body: CouriersSnapshot) => body.couriers.filter((c) => c.courierId.endsWith(run)).sort((a, b) => a.courierId.localeCompare(b.courierId));
     const snapshot = await eventually(
       async () => {

@@ -1,6 +1,6 @@
 // The order worker against real Kafka, Redis and Postgres.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderStatusKey } from '../../lib/orders/keys';
+import { readOrderStatus } from '../../lib/orders/order-status-store';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import { type RunningServer, startServer } from '../../server/start-server';
 import { createOrderWorker } from '../../workers/order-worker';
@@ -54,14 +54,14 @@ async function stateOf(orderId: string) {
     ],
     { isolationLevel: 'RepeatableRead' },
   );
-  const cached = await h.redis.get(orderStatusKey(orderId));
-  return { order, history, notifications, anomalies, cached: cached ? (JSON.parse(cached) as unknown) : null };
+  const cached = await readOrderStatus(h.redis, orderId);
+  return { order, history, notifications, anomalies, cached };
 }
 
 beforeAll(async () => {
   h = await createHarness('orders', { ORDER_LINK_GRACE_MINUTES: '30' });
   server = await startServer(h.config, h.log);
-  worker = await createOrderWorker(h);
+  worker = await createOrderWorker(h.as('orders'));
 });
 
 afterAll(async () => {
@@ -86,7 +86,7 @@ describe('order worker', () => {
     expect(state.history.map((r) => r.status)).toEqual(['created', 'confirmed', 'picked_up', 'in_transit', 'delivered']);
     expect(state.notifications.map((n) => [n.seq, n.eventId])).toEqual(events.map((e, i) => [i + 1, e.eventId]));
     expect(state.anomalies).toEqual([]);
-    expect(state.cached).toEqual({ orderId, status: 'delivered', at: T0 + 5000 });
+    expect(state.cached).toEqual({ orderId, status: 'delivered', at: T0 + 5000, courierId: `k-${run}` });
   });
 
   it('ends in the right state when events arrive in reverse, one request each', async () => {
@@ -229,8 +229,8 @@ describe('share links', () => {
       event(open, 'created', 0, { occurredAt: now - 5000 }),
       ...['created', 'confirmed', 'picked_up', 'delivered'].map((status, i) => event(recent, status, 0, { occurredAt: now - 4000 + i * 1000 })),
     ]);
-    await eventually(async () => ((await h.redis.get(orderStatusKey(recent)))?.includes('delivered') ? true : undefined));
-    await eventually(async () => ((await h.redis.get(orderStatusKey(open))) ? true : undefined));
+    await eventually(async () => ((await readOrderStatus(h.redis, recent))?.status === 'delivered' ? true : undefined));
+    await eventually(async () => ((await readOrderStatus(h.redis, open)) ? true : undefined));
     for (const orderId of [open, recent]) {
       expect(await locationStatus(orderId, tokenFor('order', orderId))).toBe(200); // known order, no location yet
       const socket = await connectSocket(server.url);

@@ -6,6 +6,7 @@ import { courierLocationKey, orderLocationKey } from '../../lib/couriers/keys';
 import { readLocation } from '../../lib/couriers/record-locations';
 import { SCHEMA_HEADER } from '../../lib/kafka/client';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
+import { writeOrderStatus } from '../../lib/orders/order-status-store';
 import { type RunningServer, startServer } from '../../server/start-server';
 import { createLocationWorker } from '../../workers/location-worker';
 import { type Harness, createHarness, eventually, tokenFor, topicSize } from './harness';
@@ -41,7 +42,9 @@ beforeAll(async () => {
   h = await createHarness('pipeline', { INGEST_MAX_BODY_BYTES: String(64 * 1024), INGEST_MAX_BATCH: '100' });
   server = await startServer(h.config, h.log);
   base = server.url;
-  worker = await createLocationWorker(h);
+  worker = await createLocationWorker(h.as('location'));
+  // the order the pings name is the courier's, as the order worker records an assignment
+  await writeOrderStatus(h.redis, { orderId: `order-${runId}`, status: 'picked_up', at: T0, courierId: `courier-${runId}` });
 });
 
 afterAll(async () => {

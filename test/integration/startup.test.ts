@@ -15,6 +15,10 @@ describe('start-up configuration', () => {
     ['server/index.ts', [], { PORT: 'eighty' }, /server: configuration error: PORT: expected a whole number, got "eighty"/],
     ['server/index.ts', [], { REDIS_URL: 'http://cache' }, /REDIS_URL: expected a redis: or rediss: URL/],
     ['server/index.ts', [], { OPS_USERS: 'ana:pw,hunter2' }, /server: configuration error: OPS_USERS: entry 2: expected name:password$/m],
+    // the built-in secrets are in the source: refused on a server reachable from elsewhere
+    ['server/index.ts', [], { HOST: '0.0.0.0', AUTH_SECRET: '', OPS_USERS: '' }, /server: configuration error: AUTH_SECRET and OPS_USERS: are not set/],
+    ['server/index.ts', [], { HOST: '0.0.0.0', AUTH_SECRET: 'a-real-secret-0123456789', OPS_USERS: '' }, /server: configuration error: OPS_USERS: is not set .*ops:hash-password/],
+    ['server/index.ts', [], { HOST: '10.0.0.7', AUTH_SECRET: 'lastmile-local-development-secret', OPS_USERS: 'ana:pw' }, /server: configuration error: AUTH_SECRET: is not set \(or is the built-in/],
     ['workers/index.ts', ['location'], { KAFKA_BROKERS: 'kafka' }, /worker location: configuration error: KAFKA_BROKERS: expected host:port/],
   ])('%s with %o exits naming the variable', (script, args, env, message) => {
     const result = start(script, args, env);

@@ -153,7 +153,7 @@ const applied = async (h: Harness) => {
 
 /** Runs a worker until the group's commits reach the end of the topic, and a few emitter ticks after. */
 async function replayToEnd(h: Harness) {
-  const worker = await createActivityWorker(h);
+  const worker = await createActivityWorker(h.as('activity'));
   try {
     const end = await h.admin.fetchTopicOffsets(h.topics.userActivity);
     await eventually(async () => {
@@ -176,7 +176,7 @@ describe('unique users', () => {
   it('counts every window exactly, with late events counted as late, and dead-letters garbage', async () => {
     const h = await harness('uu');
     const frames = stream(3);
-    const worker = await createActivityWorker(h);
+    const worker = await createActivityWorker(h.as('activity'));
     try {
       await produce(h, frames);
       await expectFiguresMatch(h, frames);
@@ -283,7 +283,7 @@ describe('unique users', () => {
     // partition 0's state key holds a string: every script call on it fails (WRONGTYPE)
     const state0 = `${statsPrefix(h.topics.userActivity)}p0`;
     await h.redis.set(state0, 'in the way');
-    const worker = await createActivityWorker(h);
+    const worker = await createActivityWorker(h.as('activity'));
     try {
       await produce(h, frames);
       // the other partitions go on meanwhile; partition 0 keeps failing and nothing of it counts

@@ -1,35 +1,27 @@
 // POST /api/auth/login: an ops user signs in. A form gets 303 to its `next` page, or back to
-// the form saying what went wrong; JSON gets 200 with the user, 401 or 429.
+// the form saying what went wrong; JSON gets 200 with the user, 401 or 429. Another site's
+// form is refused (403) before the body is read, and the body is read with a cap (413).
 import { NextResponse } from 'next/server';
+import { LOGIN_MAX_BODY_BYTES, loginBodyKind, parseLoginBody } from '@/lib/auth/login-body';
 import { LoginThrottle } from '@/lib/auth/login-throttle';
 import { logInOps, parseLoginRequest } from '@/lib/auth/log-in-ops';
 import { opsSessionCookie } from '@/lib/auth/ops-session';
 import { sharedConfig } from '@/lib/config';
 import { AppError } from '@/lib/http/errors';
-import { errorResponse, seeOther } from '@/lib/http/next-http';
+import { assertSameSiteRequest, errorResponse, mediaTypeOf, readLimitedBody, seeOther } from '@/lib/http/next-http';
 
 export const dynamic = 'force-dynamic';
 
 // Per process, like the ingest rate limit: five failed sign-ins a minute per user name.
 const throttle = new LoginThrottle();
 
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
-
-async function readFields(request: Request, type: string): Promise<unknown> {
-  if (FORM_TYPES.includes(type)) return Object.fromEntries(await request.formData());
-  if (type !== 'application/json') throw new AppError('unsupported_media_type', 'send the form fields or application/json');
-  try {
-    return await request.json();
-  } catch (err) {
-    throw new AppError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 export async function POST(request: Request) {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const json = type === 'application/json';
+  const json = mediaTypeOf(request) === 'application/json';
   try {
-    const login = parseLoginRequest(await readFields(request, type));
+    assertSameSiteRequest(request);
+    const kind = loginBodyKind(mediaTypeOf(request));
+    const body = await readLimitedBody(request, LOGIN_MAX_BODY_BYTES);
+    const login = parseLoginRequest(await parseLoginBody(body, kind, request.headers.get('content-type') ?? ''));
     const { auth } = sharedConfig();
     const result = await logInOps(login, auth, throttle);
     if (result.ok) {
@@ -42,6 +34,6 @@ export async function POST(request: Request) {
     const wait = result.retryAfterSeconds;
     return errorResponse(new AppError('rate_limited', `too many failed sign-ins for ${login.name}; try again in ${wait}s`), { 'retry-after': String(wait) });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { 'cache-control': 'no-store' });
   }
 }

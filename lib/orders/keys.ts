@@ -1,2 +1,0 @@
-/** Redis key of an order's cached status. */
-export const orderStatusKey = (orderId: string) => `order:status:${orderId}`;

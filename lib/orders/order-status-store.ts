@@ -1,0 +1,57 @@
+// The order status cache in Redis: one JSON string per order, written by the order worker
+// after each batch, read by the map (couriers' statuses), share links (closed orders) and
+// the ingest (who carries an order). Nobody else touches these keys.
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { OrderStatus } from './state-machine';
+
+export interface CachedOrderStatus {
+  orderId: string;
+  status: OrderStatus;
+  /** When the status was reached (the event's occurredAt). */
+  at: number;
+  /** The courier the order is assigned to, as an integrator or ops set it. */
+  courierId?: string;
+}
+
+const key = (orderId: string) => `order:status:${orderId}`;
+
+// Keeps one MGET from holding Redis for long when the whole city is asked for.
+const MGET_CHUNK = 2000;
+
+/** Queues the write on a pipeline (the order worker sends a batch's writes at once). */
+export function queueOrderStatus(pipeline: ChainableCommander, value: CachedOrderStatus, ttlSeconds?: number): void {
+  if (ttlSeconds === undefined) pipeline.set(key(value.orderId), JSON.stringify(value));
+  else pipeline.set(key(value.orderId), JSON.stringify(value), 'EX', ttlSeconds);
+}
+
+export async function writeOrderStatus(redis: Redis, value: CachedOrderStatus): Promise<void> {
+  await redis.set(key(value.orderId), JSON.stringify(value));
+}
+
+export async function deleteOrderStatuses(redis: Redis, orderIds: string[]): Promise<void> {
+  if (orderIds.length > 0) await redis.del(...orderIds.map(key));
+}
+
+export async function readOrderStatus(redis: Redis, orderId: string): Promise<CachedOrderStatus | null> {
+  const json = await redis.get(key(orderId));
+  return json ? (JSON.parse(json) as CachedOrderStatus) : null;
+}
+
+/** The cached status of each order; orders Redis does not know are absent. One round trip. */
+export async function readOrderStatuses(redis: Redis, orderIds: Iterable<string>): Promise<Map<string, CachedOrderStatus>> {
+  const ids = [...new Set(orderIds)];
+  const statuses = new Map<string, CachedOrderStatus>();
+  if (ids.length === 0) return statuses;
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < ids.length; i += MGET_CHUNK) pipeline.mget(ids.slice(i, i + MGET_CHUNK).map(key));
+  const results = (await pipeline.exec()) ?? [];
+  let i = 0;
+  for (const [err, values] of results) {
+    if (err) throw err;
+    for (const json of values as (string | null)[]) {
+      const id = ids[i++]!;
+      if (json) statuses.set(id, JSON.parse(json) as CachedOrderStatus);
+    }
+  }
+  return statuses;
+}

@@ -48,6 +48,11 @@ const opts = options('usage: npx tsx bench/ingest-pipeline.ts [options]', {
   warmup: { def: 2, help: 'warm-up load before measuring, s' },
   'drain-timeout': { def: 60, help: 'longest wait for the worker to catch up after a phase, s' },
   target: { def: 20_000, help: 'end-to-end pings/s to meet' },
+  'ownership-rounds': {
+    def: 2,
+    help: 'rounds of two HTTP batch phases, pings naming their assigned order and pings naming none, alternated: what the ownership check costs (0 skips them)',
+  },
+  'ownership-max-cost': { def: 10, help: 'most the ownership check may cost, % of end-to-end pings/s' },
 });
 if (opts.grouping !== 'courier' && opts.grouping !== 'mixed') throw new Error('--grouping: courier or mixed');
 const grouping = opts.grouping as Grouping;
@@ -122,9 +127,10 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
   const targets = { server: server.pid, worker: worker.pid, load: load.pid, kafka: stack.servicePids.kafka, redis: stack.servicePids.redis };
 
   const common = { runTag: stack.runTag, grouping, couriers: opts.couriers, withOrders: opts.orders, concurrency: opts.concurrency };
-  const viaHttp = (phaseTag: string, batch: number, maxPings: number, maxSeconds: number) =>
+  const viaHttp = (phaseTag: string, batch: number, maxPings: number, maxSeconds: number, withOrders = common.withOrders) =>
     load.call<LoadResult>('http', {
       ...common,
+      withOrders,
       url: server.url,
       secret: stack.env.AUTH_SECRET!,
       phaseTag: `${stack.runTag}${phaseTag}`,
@@ -164,6 +170,26 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
     say('HTTP: one ping per request…');
     httpSingle = await measure(stack, worker, targets, () => viaHttp('hs', 1, opts['single-max'], opts['single-seconds']));
   }
+
+  // The ownership check: a ping moves its order only when the record says the order is its
+  // courier's (the location worker asks for every batch). Pings naming no order skip the
+  // check and the order's location write, so their rate bounds what both cost together.
+  const owned: Phase[] = [];
+  const unowned: Phase[] = [];
+  if (opts.orders && opts['ownership-rounds'] > 0) {
+    for (let round = 1; round <= opts['ownership-rounds']; round++) {
+      say(`ownership check, round ${round}: pings naming their assigned order, then pings naming none…`);
+      owned.push(await measure(stack, worker, targets, () => viaHttp(`oa${round}`, opts.batch, opts.pings / 2, opts.seconds / 2, true)));
+      unowned.push(await measure(stack, worker, targets, () => viaHttp(`on${round}`, opts.batch, opts.pings / 2, opts.seconds / 2, false)));
+    }
+  }
+  /** End-to-end pings/s over several phases: all their pings over all their time. */
+  const pooled = (phases: Phase[]) => {
+    if (phases.some((p) => p.drainedAtMs === undefined)) return Number.NaN;
+    const pings = phases.reduce((n, p) => n + p.load.accepted, 0);
+    const seconds = phases.reduce((n, p) => n + (p.drainedAtMs! - p.load.startMs) / 1000, 0);
+    return pings / seconds;
+  };
 
   const e2e = endToEnd(httpBatch);
   const lines: string[] = [];
@@ -206,6 +232,25 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
         ['request/send latency p99', fmt.ms(percentile(httpSingle.load.latencies, 99)), fmt.ms(percentile(kafkaSingle.load.latencies, 99)), ''],
         ['pings accepted / rows written', `${fmt.int(httpSingle.load.accepted)} / ${fmt.int(httpSingle.rows)}`, `${fmt.int(kafkaSingle.load.accepted)} / ${fmt.int(kafkaSingle.rows)}`, ''],
         ['outcomes', statuses(httpSingle), statuses(kafkaSingle), ''],
+      ]),
+    );
+  }
+  if (owned.length > 0) {
+    const [withCheck, without] = [pooled(owned), pooled(unowned)];
+    const cost = (1 - withCheck / without) * 100;
+    lines.push(
+      '',
+      `ownership check: ${owned.length} alternated rounds of two HTTP phases (batches of ${opts.batch}, up to ${fmt.int(opts.pings / 2)} pings or ${opts.seconds / 2}s each)`,
+      table([
+        ['HTTP batches', 'naming their assigned order', 'naming no order', 'check + order writes cost', 'target'],
+        [
+          'end-to-end pings/s (pooled)',
+          fmt.int(withCheck),
+          fmt.int(without),
+          `${cost.toFixed(1)}%`,
+          `<= ${opts['ownership-max-cost']}%  ${verdict(cost <= opts['ownership-max-cost'])}`,
+        ],
+        ...owned.map((p, i) => [`  round ${i + 1}`, fmt.int(endToEnd(p)), fmt.int(endToEnd(unowned[i]!)), '', '']),
       ]),
     );
   }

@@ -6,7 +6,8 @@ import type { Db } from '../lib/db/client';
 import { decodeEvent } from '../lib/events/decode';
 import type { CourierLocation } from '../lib/events/registry';
 import { recordLocations } from '../lib/couriers/record-locations';
-import { runConsumer } from '../lib/kafka/run-consumer';
+import { type RunningConsumer, runConsumer } from '../lib/kafka/run-consumer';
+import { createAssignmentCache } from '../lib/orders/assignment-cache';
 import { positionsChannel } from '../lib/realtime/channels';
 import type { TopicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
@@ -29,9 +30,11 @@ export interface WorkerDeps {
   metrics: Metrics;
 }
 
-export function createLocationWorker(deps: WorkerDeps) {
+export async function createLocationWorker(deps: WorkerDeps): Promise<RunningConsumer> {
   const channel = positionsChannel(deps.topics);
-  return runConsumer<CourierLocation>({
+  // every batch asks who carries its pings' orders: answered from memory once known
+  const assignments = await createAssignmentCache({ redis: deps.redis, db: deps.db, log: deps.log });
+  const running = await runConsumer<CourierLocation>({
     kafka: deps.kafka,
     groupId: `${deps.groupPrefix}.location`,
     topic: deps.topics.courierLocations,
@@ -44,7 +47,18 @@ export function createLocationWorker(deps: WorkerDeps) {
       decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
       // Live fan-out: servers coalesce these announcements into frames. Best effort: the
       // map's snapshot covers a missed one.
-      apply: (pings) => recordLocations(deps, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
+      apply: (pings) =>
+        recordLocations({ ...deps, assignments: (ids) => assignments.read(ids) }, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
     },
+  }).catch(async (err: unknown) => {
+    await assignments.close();
+    throw err;
   });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      await assignments.close();
+    },
+  };
 }

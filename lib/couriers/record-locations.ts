@@ -64,7 +64,7 @@ const toStored = (p: CourierLocation): StoredLocation => ({
  * Redis holds them (live fan-out need not wait for Postgres); resolves once both stores do.
  */
 export async function recordLocations(
-  deps: { redis: Redis; db: Db },
+  deps: RecordLocationsDeps,
   pings: CourierLocation[],
   announce: (moved: StoredLocation[]) => Promise<unknown> = async () => undefined,
 ): Promise<void> {
@@ -93,12 +93,22 @@ export async function recordLocations(
   await Promise.all([hot, history]);
 }
 
+/** Who carries each of these orders (readAssignments, or the location worker's AssignmentCache). */
+export type ReadAssignments = (orderIds: Iterable<string>) => Promise<Map<string, string | null>>;
+
+export interface RecordLocationsDeps {
+  redis: Redis;
+  db: Db;
+  /** Defaults to reading the record (Redis, Postgres behind it) for every batch. */
+  assignments?: ReadAssignments;
+}
+
 /** The pings, each naming its order only if that order is assigned to its courier now. */
-export async function scopeToAssignments(deps: { redis: Redis; db: Db }, pings: CourierLocation[]): Promise<CourierLocation[]> {
+export async function scopeToAssignments(deps: RecordLocationsDeps, pings: CourierLocation[]): Promise<CourierLocation[]> {
   const orderIds = new Set<string>();
   for (const p of pings) if (p.orderId) orderIds.add(p.orderId);
   if (orderIds.size === 0) return pings;
-  const assignments = await readAssignments(deps, orderIds);
+  const assignments = await (deps.assignments ?? ((ids) => readAssignments(deps, ids)))(orderIds);
   return pings.map((p) => {
     if (!p.orderId || assignments.get(p.orderId) === p.courierId) return p;
     const { orderId: _notTheirs, ...own } = p;

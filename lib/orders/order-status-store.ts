@@ -1,6 +1,6 @@
 // The order status cache in Redis: one JSON string per order, written by the order worker
 // after each batch, read by the map (couriers' statuses), share links (closed orders) and
-// the ingest (who carries an order). Nobody else touches these keys.
+// the ingest and the location worker (who carries an order). Nobody else touches these keys.
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { OrderStatus } from './state-machine';
 
@@ -13,7 +13,11 @@ export interface CachedOrderStatus {
   courierId?: string;
 }
 
-const key = (orderId: string) => `order:status:${orderId}`;
+/** Every key of the cache starts so: readers that follow writes (CLIENT TRACKING) watch it. */
+export const ORDER_STATUS_PREFIX = 'order:status:';
+const key = (orderId: string) => `${ORDER_STATUS_PREFIX}${orderId}`;
+/** The order a key of this cache is for (undefined for any other key). */
+export const orderIdOfStatusKey = (k: string) => (k.startsWith(ORDER_STATUS_PREFIX) ? k.slice(ORDER_STATUS_PREFIX.length) : undefined);
 
 // Keeps one MGET from holding Redis for long when the whole city is asked for.
 const MGET_CHUNK = 2000;

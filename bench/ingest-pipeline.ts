@@ -28,8 +28,7 @@ import {
   withStack,
   workerLine,
 } from './lib';
-import { queueOrderStatus } from '../lib/orders/order-status-store';
-import { type Grouping, type HttpLoadArgs, type KafkaLoadArgs, type LoadResult, courierIdOf, orderIdOf } from './load';
+import { type Grouping, type HttpLoadArgs, type KafkaLoadArgs, type LoadResult, assignOrders } from './load';
 
 const opts = options('usage: npx tsx bench/ingest-pipeline.ts [options]', {
   pings: { def: 120_000, help: 'pings per batched phase (each phase also stops at --seconds)' },
@@ -114,14 +113,7 @@ const statuses = (p: Phase) =>
     .join(' ') + (p.load.errors ? ` errors×${p.load.errors}` : '');
 
 await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) }, async (stack) => {
-  if (opts.orders && opts.assigned) {
-    // who carries each order, as the order worker writes it: the location worker checks it
-    const pipeline = stack.redis.pipeline();
-    for (let n = 0; n < opts.couriers; n++) {
-      queueOrderStatus(pipeline, { orderId: orderIdOf(stack.runTag, n), status: 'picked_up', at: Date.now(), courierId: courierIdOf(stack.runTag, n) });
-    }
-    await pipeline.exec();
-  }
+  if (opts.orders && opts.assigned) await assignOrders(stack.redis, stack.runTag, opts.couriers);
   say('starting server, location worker and load generator processes…');
   const [server, worker, load] = await Promise.all([stack.start('server'), stack.start('worker'), stack.start('load')]);
   const targets = { server: server.pid, worker: worker.pid, load: load.pid, kafka: stack.servicePids.kafka, redis: stack.servicePids.redis };

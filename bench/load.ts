@@ -7,7 +7,9 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { issueToken } from '../lib/auth/tokens';
 import type { CourierLocationV1 } from '../lib/events/registry';
 import { loadConfig } from '../lib/config';
+import type { Redis } from 'ioredis';
 import { SCHEMA_HEADER } from '../lib/kafka/client';
+import { queueOrderStatus } from '../lib/orders/order-status-store';
 import { kafkaSasl } from '../lib/kafka/credentials';
 
 /** Monotonic milliseconds (CLOCK_MONOTONIC): comparable between processes on one machine. */
@@ -15,6 +17,16 @@ export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export const courierIdOf = (tag: string, n: number) => `c-${tag}-${n}`;
 export const orderIdOf = (tag: string, n: number) => `o-${tag}-${n}`;
+
+/**
+ * Assigns order n to courier n for n < count, as the order worker records the shop's
+ * assignment: a ping moves only an order assigned to its courier.
+ */
+export async function assignOrders(redis: Redis, tag: string, count: number): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (let n = 0; n < count; n++) queueOrderStatus(pipeline, { orderId: orderIdOf(tag, n), status: 'picked_up', at: Date.now(), courierId: courierIdOf(tag, n) });
+  await pipeline.exec();
+}
 
 /** A v1 ping with the optional fields the benchmarks do not send left out. */
 export type Ping = Pick<CourierLocationV1, 'type' | 'version' | 'eventId' | 'courierId' | 'orderId' | 'lat' | 'lng' | 'occurredAt'>;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { issueToken } from '../lib/auth/tokens';
 import { orderLocationKey } from '../lib/couriers/keys';
 import { type Stack, cpuMeter, fmt, formatCpu, machineLine, options, say, sleep, table, verdict, withStack } from './lib';
-import { PingMaker, orderIdOf } from './load';
+import { PingMaker, assignOrders, orderIdOf } from './load';
 
 const opts = options('usage: npx tsx bench/order-location.ts [options]', {
   orders: { def: 5000, help: 'orders to seed; wrk cycles over all of them' },
@@ -82,6 +82,7 @@ async function wrk(url: string, seconds: number, env: Record<string, string>, cp
 }
 
 async function seed(stack: Stack, url: string, token: string): Promise<void> {
+  await assignOrders(stack.redis, stack.runTag, opts.orders); // courier n carries order n
   const maker = new PingMaker(stack.runTag, `${stack.runTag}seed`, true);
   const now = Date.now();
   const bodies: string[] = [];

@@ -48,6 +48,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
  * a lone `%` or `%00` in a dynamic segment is a malformed request, not a server error.
  */
 export function assertReadablePath(path: string): void {
+  if (!path.includes('%')) return; // nothing to decode: the hot routes' usual case
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);

@@ -22,6 +22,8 @@ export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise
 export interface ServerDeps extends IngestDeps, OrderLocationDeps, SocketHandlerDeps {
   /** The site's public URL (PUBLIC_URL) and listening host: the origins sockets may come from. */
   publicUrl: string;
+  /** NEXT_PUBLIC_TILE_URL: the map tiles' URL template, whose host the pages' CSP allows. */
+  tileUrl?: string;
   host: string;
   log: Log;
   metrics: Metrics;
@@ -42,8 +44,7 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
   const handleOps = createOpsHandler(deps.metrics, deps.checks);
   const headerOptions = {
     https: deps.publicUrl.startsWith('https://'),
-    // Next's build-time variable (the map's tiles), read as the map reads it; not in lib/config
-    tileSource: tileSource(process.env.NEXT_PUBLIC_TILE_URL),
+    tileSource: tileSource(deps.tileUrl),
     dev: process.env.NODE_ENV === 'development',
   };
 

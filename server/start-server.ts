@@ -53,6 +53,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     shareLinkGraceMs: config.auth.shareLinkGraceMs,
     opsUsers: config.auth.opsUsers,
     publicUrl: config.publicUrl,
+    tileUrl: config.tileUrl,
     host: config.host,
     redis,
     db,

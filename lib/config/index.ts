@@ -20,6 +20,8 @@ export function loadConfig(env: Env = process.env) {
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
     publicUrl,
+    // Next inlines it into the pages at build time; the server's CSP allows its tile host
+    tileUrl: readString(env, 'NEXT_PUBLIC_TILE_URL', ''),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     kafka: {
       brokers: readHostPorts(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),

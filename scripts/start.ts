@@ -10,7 +10,7 @@ import { ensureLocalSecret } from './app/local-secret';
 import { freePort } from './infra/proc';
 import { type ServiceName, downInfra, upInfra } from './infra/stack';
 import { buildNextIfStale, createTopics, migrate } from './app/prepare';
-import { type Service, WORKER_NAMES, kafkaUserEnv, startService, stopServices, waitReady } from './app/services';
+import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from './app/services';
 
 const log = (line: string) => console.log(`[lastmile] ${line}`);
 const { values: args } = parseArgs({ options: { couriers: { type: 'string', default: '500' }, 'no-simulate': { type: 'boolean', default: false } } });
@@ -52,11 +52,11 @@ try {
 
   for (const name of WORKER_NAMES) {
     const port = await freePort();
-    const worker = startService(`worker ${name}`, 'workers/index.ts', [name], { ...env, ...kafkaUserEnv(name, env), WORKER_HTTP_PORT: String(port) });
+    const worker = startService(`worker ${name}`, 'workers/index.ts', [name], { ...env, WORKER_HTTP_PORT: String(port) });
     services.push(worker);
     await waitReady(`http://127.0.0.1:${port}/healthz`, worker);
   }
-  const server = startService('server', 'server/index.ts', [], { ...env, ...kafkaUserEnv('server', env) });
+  const server = startService('server', 'server/index.ts', [], env);
   services.push(server);
   const base = config.publicUrl || `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   await waitReady(`${base}/readyz`, server, 120_000);

@@ -34,6 +34,7 @@ export async function createLocationWorker(deps: WorkerDeps): Promise<RunningCon
   const channel = positionsChannel(deps.topics);
   // every batch asks who carries its pings' orders: answered from memory once known
   const assignments = await createAssignmentCache({ redis: deps.redis, db: deps.db, log: deps.log });
+  const recordDeps = { ...deps, assignments: (ids: Iterable<string>) => assignments.read(ids) };
   const running = await runConsumer<CourierLocation>({
     kafka: deps.kafka,
     groupId: `${deps.groupPrefix}.location`,
@@ -47,8 +48,7 @@ export async function createLocationWorker(deps: WorkerDeps): Promise<RunningCon
       decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
       // Live fan-out: servers coalesce these announcements into frames. Best effort: the
       // map's snapshot covers a missed one.
-      apply: (pings) =>
-        recordLocations({ ...deps, assignments: (ids) => assignments.read(ids) }, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
+      apply: (pings) => recordLocations(recordDeps, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
     },
   }).catch(async (err: unknown) => {
     await assignments.close();

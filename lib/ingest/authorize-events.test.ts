@@ -60,3 +60,10 @@ describe('authorizeEvents', () => {
     expect(await authorizeEvents(noRecord, claims('courier', 'c1'), events, true)).toBe(events);
   });
 });
+
+describe('authorizeEvents when the record cannot be read', () => {
+  it('answers 503 (send again), never a 500', async () => {
+    // a courier's status change needs the record; this one's stores are away
+    expect(await statusOf(() => authorizeEvents(noRecord, claims('courier', 'c1'), [status('o1')], false))).toBe(503);
+  });
+});

@@ -27,15 +27,20 @@ export async function authorizeEvents(deps: AuthorizeDeps, claims: TokenClaims, 
   if (sub.kind !== 'courier') throw new AppError('forbidden', `a ${sub.kind} token cannot send events`);
   const orderIds = checkCourierEvents(sub.id, events, batch);
   if (orderIds.length === 0) return events;
-  const assignments = await readAssignments(deps, orderIds);
-  return events.map(({ event, ...rest }, i) => {
-    if (rest.type !== 'order.event') return { ...rest, event };
-    const orderId = String(event.orderId);
+  let assignments: Map<string, string | null>;
+  try {
+    assignments = await readAssignments(deps, orderIds);
+  } catch (cause) {
+    throw new AppError('unavailable', 'the orders could not be looked up; none is accepted, send them again', [], { cause });
+  }
+  return events.map((valid, i) => {
+    if (valid.type !== 'order.event') return valid;
+    const orderId = String(valid.event.orderId);
     if (!carries(assignments, sub.id, orderId)) {
       refuse(batch, i, '/orderId', `order ${orderId} is not assigned to courier ${sub.id}`, 'assignment');
     }
-    const { courierId: _own, ...scoped } = event;
-    return { ...rest, event: scoped };
+    const { courierId: _own, ...scoped } = valid.event;
+    return { ...valid, event: scoped };
   });
 }
 

@@ -1,8 +1,6 @@
 // Starts the server and workers as child processes and stops them again.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readKafkaUsers } from '../../lib/kafka/credentials';
-import type { KafkaIdentity } from '../../lib/kafka/principals';
 import { InfraError, ROOT, sleep } from '../infra/proc';
 
 export const WORKER_NAMES = ['location', 'orders', 'activity'] as const;
@@ -22,18 +20,6 @@ export function startService(name: string, script: string, args: string[], env: 
     detached: true,
   });
   return { name, child };
-}
-
-/**
- * The env that signs a service in to Kafka as its own user, from the users file in `env`
- * (the local broker's); nothing when KAFKA_USERNAME is set for every process already.
- */
-export function kafkaUserEnv(identity: KafkaIdentity, env: Record<string, string | undefined>): Record<string, string> {
-  const merged = { ...process.env, ...env };
-  if (merged.KAFKA_USERNAME?.trim() || !merged.KAFKA_USERS_FILE) return {};
-  const user = readKafkaUsers(merged.KAFKA_USERS_FILE)?.[identity];
-  if (!user) throw new InfraError(`${merged.KAFKA_USERS_FILE} has no Kafka user for ${identity}`);
-  return { KAFKA_USERNAME: user.username, KAFKA_PASSWORD: user.password };
 }
 
 export async function waitReady(url: string, service: Service, timeoutMs = 60_000): Promise<void> {

@@ -39,8 +39,3 @@ export function ensureKafkaUsers(path = LOCAL_USERS_FILE): KafkaUsers {
   }
   return users as KafkaUsers;
 }
-
-/** The env that makes a process sign in as `identity`. */
-export function kafkaUserEnv(users: KafkaUsers, identity: keyof KafkaUsers): { KAFKA_USERNAME: string; KAFKA_PASSWORD: string } {
-  return { KAFKA_USERNAME: users[identity].username, KAFKA_PASSWORD: users[identity].password };
-}

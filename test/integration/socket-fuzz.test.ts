@@ -5,7 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Service, kafkaUserEnv, startService, stopServices, waitReady } from '../../scripts/app/services';
+import { type Service, startService, stopServices, waitReady } from '../../scripts/app/services';
 import { freePort } from '../../scripts/infra/proc';
 import { profileDir } from '../../scripts/infra/stack';
 import { type Harness, type TestSocket, closeSockets, connectSocket, createHarness, opsCookie, tokenFor } from './harness';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   h = await createHarness('sockfuzz');
   const port = await freePort();
   const log = openSync(join(profileDir(h.env.profile!), `socket-fuzz-server-${port}.log`), 'a');
-  server = startService('bare server', 'test/integration/fixtures/bare-server.ts', [], { ...h.env, ...kafkaUserEnv('server', h.env), PORT: String(port) }, log);
+  server = startService('bare server', 'test/integration/fixtures/bare-server.ts', [], { ...h.env, PORT: String(port) }, log);
   closeSync(log);
   base = `http://127.0.0.1:${port}`;
   await waitReady(`${base}/readyz`, server, 60_000);

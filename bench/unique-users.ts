@@ -4,17 +4,19 @@
 //
 //   npx tsx bench/unique-users.ts [--frames 1000000] [--partitions 6] [--users 20000] [--seed 1]
 //   npx tsx bench/unique-users.ts --workers 2   (two worker processes sharing the partitions)
+//   npx tsx bench/unique-users.ts --key none    (unkeyed frames, as kafka-console-producer sends them)
 //   npx tsx bench/unique-users.ts --help
 //
 // The frames (lib/stats/activity-generator.ts, 1.5-2 KB each, keyed by uid as
-// `npm run activity` writes them) are produced into the topic first. Then each pass reads the
+// `npm run activity` writes them, or unkeyed: spread over the partitions in turn) are produced
+// into the topic first. Then each pass reads the
 // whole topic with a fresh consumer group in a fresh process: the raw baseline (bench/
 // raw-consume.ts: same fetch sizes, every partition's batch at once, a commit per batch, nothing else),
 // the worker (bench/child.ts role "activity-worker"; done when every partition's applied
 // offset in Redis is at the end), and the raw baseline again, to show the run's noise.
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import { activityFrames } from '../lib/stats/activity-generator';
-import { liveFigures, readPartitionState, statsPrefix } from '../lib/stats/window-store';
+import { statsPrefix, windowStore } from '../lib/stats/window-store';
 import { ACTIVITY_FETCH } from '../workers/activity-worker';
 import type { WorkerStats } from './child';
 import { type Stack, adminSasl, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, peakRssMiB, say, sleep, table, verdict, withStack, workerLine } from './lib';
@@ -25,6 +27,7 @@ const opts = options('usage: npx tsx bench/unique-users.ts [options]', {
   partitions: { def: 6, help: 'partitions of the activity topic' },
   users: { def: 20_000, help: 'distinct users the frames are drawn from (some far more active than others)' },
   seed: { def: 1, help: 'generator seed' },
+  key: { def: 'uid', help: 'what the frames are keyed by: uid, or none (spread over the partitions in turn)' },
   rate: { def: 1000, help: 'frames per second of event time (1M frames then span ~17 minutes)' },
   workers: { def: 1, help: 'activity worker processes sharing the group (the targets are for one)' },
   warmup: { def: 2, help: 'raw passes over the topic, not measured, before the measured ones, so that none of them meets a cold broker' },
@@ -36,6 +39,7 @@ const opts = options('usage: npx tsx bench/unique-users.ts [options]', {
 if (opts.frames < 1 || opts.partitions < 1 || opts.users < 1 || opts.rate <= 0 || opts.workers < 1) {
   throw new Error('--frames, --partitions, --users, --rate and --workers must be positive');
 }
+if (opts.key !== 'uid' && opts.key !== 'none') throw new Error('--key: expected uid or none');
 
 // Event time: fixed (a minute boundary in Nov 2023), so a seed gives the same frames every run.
 const START_SEC = 1_700_000_040;
@@ -61,7 +65,8 @@ async function preload(stack: Stack, topic: string): Promise<Preloaded> {
     const [meta] = (await stack.admin.fetchTopicMetadata({ topics: [topic] })).topics;
     const partitionMetadata = meta!.partitions;
     const partitionOf = Partitioners.DefaultPartitioner();
-    const buckets = partitionMetadata.map(() => ({ messages: [] as { key: string; value: Buffer }[], bytes: 0 }));
+    const buckets = partitionMetadata.map(() => ({ messages: [] as { key: string | null; value: Buffer }[], bytes: 0 }));
+    const unkeyed = opts.key === 'none';
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     const flush = async (partition: number) => {
@@ -89,10 +94,10 @@ async function preload(stack: Stack, topic: string): Promise<Preloaded> {
       let users = sets.get(minute);
       if (!users) sets.set(minute, (users = new Set()));
       users.add(frame.uid);
-      const message = { key: frame.uid, value: Buffer.from(frame.text) };
+      const message = { key: unkeyed ? null : frame.uid, value: Buffer.from(frame.text) };
       const size = message.value.length;
       bytes += size;
-      const partition = partitionOf({ topic, partitionMetadata, message });
+      const partition = unkeyed ? done % partitionMetadata.length : partitionOf({ topic, partitionMetadata, message });
       const bucket = buckets[partition]!;
       bucket.messages.push(message);
       bucket.bytes += size;
@@ -169,10 +174,12 @@ async function rawPass(stack: Stack, name: string, ends: Record<number, number>)
   };
 }
 
-/** Frames applied so far: each partition's applied offset in Redis, + 1. */
+/** Frames applied so far: each partition's applied offset in Redis (in the current epoch), + 1. */
 async function appliedFrames(stack: Stack, partitions: number[]): Promise<number[]> {
-  const prefix = statsPrefix(stack.topics.userActivity);
-  const states = await Promise.all(partitions.map((p) => readPartitionState(stack.redis, prefix, p)));
+  const store = windowStore(stack.redis, statsPrefix(stack.topics.userActivity));
+  const { epoch } = await store.meta();
+  if (!epoch) return partitions.map(() => 0);
+  const states = await Promise.all(partitions.map((p) => store.partitionState(epoch, p)));
   return states.map((s) => s.offset + 1);
 }
 
@@ -226,34 +233,30 @@ async function workerPass(stack: Stack, ends: Record<number, number>): Promise<{
 
 interface Emitted {
   spanned: number;
-  due: number;
-  rows: { minute: number; users: number; late: number }[];
-  /** Postgres holds the worker's final figures (in Redis) for every due minute. */
+  rows: { minute: number; users: number; late: number; final: boolean }[];
+  /** Postgres holds every minute, final (the load is over: the watermark follows the clock), with the worker's figures in Redis. */
   settled: boolean;
 }
 
 /**
- * The minutes the worker emitted to Postgres, once it holds every minute the watermark has
- * passed with the figures the worker ended with (a minute emitted early is emitted again
- * when late frames change it).
+ * The minutes the worker emitted to Postgres, once it holds every minute of the stream final
+ * with the figures the worker ended with (a load's last minutes close by the clock once every
+ * partition is idle and read).
  */
-async function emittedMinutes(stack: Stack, truth: Map<number, number>, partitions: number[]): Promise<Emitted> {
-  const prefix = statsPrefix(stack.topics.userActivity);
-  const states = await Promise.all(partitions.map((p) => readPartitionState(stack.redis, prefix, p)));
-  const watermark = Math.min(...states.filter((s) => s.offset >= 0).map((s) => s.watermark));
+async function emittedMinutes(stack: Stack, truth: Map<number, number>): Promise<Emitted> {
+  const store = windowStore(stack.redis, statsPrefix(stack.topics.userActivity));
   const minutes = [...truth.keys()];
-  const due = minutes.filter((m) => m + 60 <= watermark);
-  const live = new Map((await liveFigures(stack.redis, prefix, due.map((start) => ({ window: 'm' as const, start })))).map((f) => [f.start, f]));
-  const deadline = monoMs() + 30_000;
+  const deadline = monoMs() + 60_000;
   for (;;) {
-    const { rows } = await stack.pg.query<{ minute: number; users: number; late: number }>(
-      `SELECT extract(epoch FROM minute)::float8 AS minute, unique_users AS users, late_events AS late
+    const live = new Map((await store.live(minutes.map((start) => ({ window: 'm' as const, start })))).map((f) => [f.start, f]));
+    const { rows } = await stack.pg.query<{ minute: number; users: number; late: number; final: boolean }>(
+      `SELECT extract(epoch FROM minute)::float8 AS minute, unique_users AS users, late_events AS late, final
          FROM unique_users_minute WHERE minute BETWEEN to_timestamp($1) AND to_timestamp($2) ORDER BY minute`,
       [minutes[0], minutes[minutes.length - 1]],
     );
     const byMinute = new Map(rows.map((r) => [r.minute, r]));
-    const settled = due.every((m) => byMinute.get(m)?.users === live.get(m)?.uniqueUsers && byMinute.get(m)?.late === live.get(m)?.lateEvents);
-    if (settled || monoMs() > deadline) return { spanned: minutes.length, due: due.length, rows, settled };
+    const settled = minutes.every((m) => byMinute.get(m)?.final && byMinute.get(m)?.users === live.get(m)?.uniqueUsers && byMinute.get(m)?.late === live.get(m)?.lateEvents);
+    if (settled || monoMs() > deadline) return { spanned: minutes.length, rows, settled };
     await sleep(200);
   }
 }
@@ -278,7 +281,7 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
   const rawBefore = await rawPass(stack, 'raw before', loaded.ends);
   const worker = await workerPass(stack, loaded.ends);
   say('waiting for the emitted minutes in Postgres…');
-  const emitted = await emittedMinutes(stack, loaded.truth, Object.keys(loaded.ends).map(Number));
+  const emitted = await emittedMinutes(stack, loaded.truth);
   await worker.stop();
   const rawAfter = opts['raw-after'] ? await rawPass(stack, 'raw after', loaded.ends) : undefined;
 
@@ -299,7 +302,7 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
   );
   lines.push(
     `preload: ${fmt.s(loaded.seconds)} (${fmt.int(frames / loaded.seconds)} frames/s, ${(loaded.bytes / 2 ** 20 / loaded.seconds).toFixed(0)} MiB/s; ` +
-      `keyed by uid, ≤ ${SEND_BYTES / 1024} KiB per partition and request, ${SENDS_IN_FLIGHT} requests in flight, acks -1, no compression)`,
+      `${opts.key === 'none' ? 'unkeyed, spread over the partitions in turn' : 'keyed by uid'}, ≤ ${SEND_BYTES / 1024} KiB per partition and request, ${SENDS_IN_FLIGHT} requests in flight, acks -1, no compression)`,
   );
   lines.push(
     'baseline: kafkajs eachBatch over the same topic with the worker\'s fetch sizes and partitionsConsumedConcurrently, counting the',
@@ -330,17 +333,20 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
 
   const users = emitted.rows.reduce((a, r) => a + r.users, 0);
   const late = emitted.rows.reduce((a, r) => a + r.late, 0);
-  // in-time users ⊆ all users of the minute ⊆ in-time users ∪ the late frames' users
+  // a minute without late frames is exact; with them, in-time users ⊆ all users of the minute ⊆ in-time users ∪ the late frames' users
+  const exact = emitted.rows.filter((r) => r.late === 0 && r.users === loaded.truth.get(r.minute)).length;
+  const withoutLate = emitted.rows.filter((r) => r.late === 0).length;
   const bounded = emitted.rows.filter((r) => {
-    const exact = loaded.truth.get(r.minute) ?? -1;
-    return r.users <= exact && exact <= r.users + r.late;
+    const truth = loaded.truth.get(r.minute) ?? -1;
+    return r.users <= truth && truth <= r.users + r.late;
   }).length;
+  const final = emitted.rows.filter((r) => r.final).length;
   lines.push(
     '',
-    `sanity (Postgres unique_users_minute, the stream's first to last minute): ${emitted.rows.length} minutes emitted of ${emitted.spanned} spanned ` +
-      `(${emitted.due} due by the watermark); unique users summed over them ${fmt.int(users)} (${fmt.int(users / Math.max(1, emitted.rows.length))} a minute), ` +
-      `late events ${fmt.int(late)}; ${bounded} of ${emitted.rows.length} within the exact bounds (users ≤ exact distinct users ≤ users + late events); ` +
-      `equal to the worker's final figures in Redis: ${emitted.settled ? 'yes' : 'NO'}`,
+    `exactness (Postgres unique_users_minute against the generator's ground truth): ${emitted.rows.length} minutes emitted of ${emitted.spanned} spanned, ` +
+      `${final} final; ${exact} of the ${withoutLate} without late frames exactly equal; ${bounded} of ${emitted.rows.length} within the bounds ` +
+      `(users ≤ exact distinct users ≤ users + late events); unique users summed ${fmt.int(users)} (${fmt.int(users / Math.max(1, emitted.rows.length))} a minute), ` +
+      `late events ${fmt.int(late)}; equal to the worker's final figures in Redis: ${emitted.settled ? 'yes' : 'NO'}`,
   );
 
   const notes: string[] = [];
@@ -353,8 +359,8 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
   }
   for (const r of raws) if (r.frames !== frames) notes.push(`${r.name} read ${fmt.int(r.frames)} frames of ${fmt.int(frames)}`);
   if (rawAfter && Math.abs(rate(rawAfter) / rate(rawBefore) - 1) > 0.1) notes.push(`the two raw passes differ by more than 10%: the machine is noisy`);
-  if (!emitted.settled) notes.push(`30 s after the worker's end, Postgres still did not hold its final figures for all ${emitted.due} due minutes`);
-  if (users === 0 || bounded < emitted.rows.length) notes.push('the emitted minutes do not look like the frames: see the sanity line');
+  if (!emitted.settled) notes.push(`60 s after the worker's end, Postgres still did not hold its final figures for all ${emitted.spanned} minutes`);
+  if (users === 0 || bounded < emitted.rows.length || exact < withoutLate) notes.push('the emitted minutes are not exact: see the exactness line');
   if (notes.length) lines.push('', ...notes.map((n) => `note: ${n}`));
   console.log(lines.join('\n'));
 });

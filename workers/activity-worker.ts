@@ -1,26 +1,21 @@
-// Activity worker: user.activity → distinct users per event-time minute, hour and day.
+// Activity worker: user.activity → distinct users per event-time minute, hour, day and month.
 //
-// Each batch goes to its partition's lane (lib/kafka/partition-lanes.ts), so kafkajs fetches
-// the next ones meanwhile. In its lane it goes to a reader thread that reads it without
-// parsing whole frames (only the top-level uid and ts), classifies it against its
-// partition's watermark, and applies it to Redis by one script that refuses a batch already
-// applied (window-store.ts); only then is its offset committed (once a second per partition:
-// Redis fences a replay). This event loop is left with Kafka: fetching, committing, and the
-// dead-letter topic. Meanwhile one worker of the group, holding a lease, emits the windows
-// the watermark has passed and samples the ingest rate.
-import { randomBytes } from 'node:crypto';
+// Wiring over lib/: a lane consumer (lib/kafka/run-lane-consumer.ts) hands each batch to a
+// reader thread that reads it without parsing whole frames (only the top-level uid and ts),
+// classifies it against its partition's watermark, and applies it to Redis by one script
+// that refuses a batch already applied (lib/stats/window-store.ts); only then is its offset
+// committed. The epoch guard (lib/stats/stats-epoch.ts) checks that Redis's state is the
+// state of what was read, and recounts from Kafka when it is not. One worker of the group,
+// holding a lease, emits the windows the watermark has passed and samples the ingest rate.
 import type { ConsumerConfig } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import { fetchBuffers } from '../lib/kafka/fetch-buffers';
-import { type HeldBatch, holdBatch } from '../lib/kafka/held-batch';
-import { createLease } from '../lib/kafka/lease';
-import { offsetCommitter } from '../lib/kafka/offset-committer';
-import { type LaneBatch, partitionLanes } from '../lib/kafka/partition-lanes';
-import { toDeadLetter } from '../lib/kafka/run-consumer';
+import { leasedLoop } from '../lib/kafka/leased-loop';
+import { runLaneConsumer } from '../lib/kafka/run-lane-consumer';
 import { statsChannel } from '../lib/realtime/channels';
-import { emitWindows } from '../lib/stats/emit-windows';
-import { pruneIngestSamples, sampleIngest } from '../lib/stats/sample-ingest';
-import { type PartitionState, applyBatch, readPartitionState, statsPrefix } from '../lib/stats/window-store';
+import { windowEmitter } from '../lib/stats/emit-windows';
+import { ingestSampler } from '../lib/stats/ingest-sampler';
+import { type PartitionOffsets, statsEpoch } from '../lib/stats/stats-epoch';
+import { type PartitionState, statsPrefix, windowStore } from '../lib/stats/window-store';
 import { createFrameReader } from './activity-reader/reader';
 import type { WorkerDeps } from './location-worker';
 
@@ -30,222 +25,195 @@ export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerParti
   maxBytesPerPartition: 4 * 1024 * 1024,
 };
 
-const SAMPLE_EVERY_MS = 5_000;
-const PRUNE_EVERY_MS = 60 * 60_000;
-const PRUNE_FIRST_MS = 60_000;
-/** Batches a partition's lane holds: one being applied, one fetched behind it. */
-const LANE_DEPTH = 2;
-const COMMIT_EVERY_MS = 1_000;
 const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
-
-interface ActivityBatch extends LaneBatch {
-  held: HeldBatch;
-  /** Lets the fetched response the batch lies in be reused (once applied). */
-  drop: (() => void) | null;
-}
+/** How often a worker compares its epoch with Redis's, and how long the partitions' offsets are cached. */
+const EPOCH_POLL_MS = 2_000;
+const OFFSETS_TTL_MS = 2_000;
 
 export async function createActivityWorker(deps: WorkerDeps) {
   const { kafka, redis, topics, log, metrics } = deps;
-  const { allowedLatenessSec, partitionIdleMs, emitIntervalMs, reader: readerChoice } = deps.stats;
+  const { allowedLatenessSec, partitionIdleMs, emitIntervalMs, futureToleranceSec, reader: readerChoice } = deps.stats;
   const topic = topics.userActivity;
   const prefix = statsPrefix(topic);
+  const store = windowStore(redis, prefix);
   const groupId = `${deps.groupPrefix}.activity`;
 
   // Batches are read and applied on a thread of their own: this event loop keeps Kafka busy.
   // The reader is prepared while the clients connect; its thread starts at the first batch.
-  const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec });
+  const readerStarting = createFrameReader({ choice: readerChoice, redis, redisUrl: deps.redisUrl, prefix, allowedLatenessSec, futureToleranceSec });
+  readerStarting.catch(() => undefined); // awaited below
   // Fetched responses are read into reused buffers and decoded in place (lib/kafka/fetch-buffers.ts).
   const pooled = deps.stats.fetchBuffers === 'pooled' ? fetchBuffers() : null;
   if (pooled && !pooled.inPlace) log.warn('kafkajs is not the version lib/kafka/fetch-buffers.ts was written for: activity fetches are copied as usual');
   // copied responses never lie in the pool's buffers: no batch need hold one
   const buffers = pooled?.inPlace ? pooled : null;
-  const consumer = (buffers ? deps.kafkaWith(buffers.socketFactory) : kafka).consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...ACTIVITY_FETCH });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+
   const admin = kafka.admin();
-  // The producer (dead letters, emitted windows) and the admin (ingest samples) are not needed
-  // for the first batches: they connect while the consumer joins and fetches.
-  const othersConnected = Promise.all([producer.connect(), admin.connect()]);
-  othersConnected.catch(() => undefined); // awaited once the consumer runs, and before any dead letter
+  let cached: { at: number; offsets: Promise<Map<number, PartitionOffsets>> } | undefined;
+  const offsets = (fresh = false) => {
+    if (fresh || !cached || Date.now() - cached.at > OFFSETS_TTL_MS) {
+      const fetching = admin.fetchTopicOffsets(topic).then((list) => new Map(list.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }])));
+      fetching.catch(() => (cached = undefined));
+      cached = { at: Date.now(), offsets: fetching };
+    }
+    return cached.offsets;
+  };
+  let lanes: Awaited<ReturnType<typeof runLaneConsumer>> | undefined;
+  const epochs = statsEpoch({
+    store,
+    log,
+    clusterId: async () => (await admin.describeCluster()).clusterId,
+    offsets: () => offsets(true),
+    rewind: async (partition, offset) => {
+      states.delete(partition);
+      await lanes?.rewind(partition, offset);
+    },
+    assigned: () => lanes?.assigned() ?? [],
+  });
+  // the admin and the epoch are needed by the first batch, not to join the group
+  const ready = admin.connect().then(() => epochs.start());
+  ready.catch(() => undefined); // awaited by the first batch, and once the consumer runs
+
+  let reader: Awaited<typeof readerStarting>;
   try {
-    await Promise.all([consumer.connect(), readerStarting]);
+    reader = await readerStarting;
   } catch (err) {
-    // a started thread would keep the process alive
-    await readerStarting.then(
-      (started) => started.close(),
-      (readerErr: unknown) => log.warn({ err: readerErr }, 'the activity reader did not start'),
-    );
+    await admin.disconnect().catch(() => undefined);
     throw err;
   }
-  const reader = await readerStarting;
   if (reader.kind === 'native') log.info('activity frames read by the native scan');
   else if (readerChoice === 'auto') log.warn({ why: reader.why }, 'activity frames read by the JavaScript reader, a third the speed of the native scan');
-  await consumer.subscribe({ topic, fromBeginning: true });
 
-  // Each partition's state as of its last applied batch; re-read after a rebalance.
+  // Each partition's state as of its last applied batch; read again after an assignment.
   const states = new Map<number, PartitionState>();
-  // Redis holds the applied offsets and refuses a batch applied before, so offsets are
-  // committed once a second per partition, not after every batch: a replay from an older
-  // commit is skipped. (Per batch, the commits cost ~8% of the throughput here.)
-  const committer = offsetCommitter({
-    everyMs: COMMIT_EVERY_MS,
-    commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ topic, ...o }))),
-    failed(err, offsets) {
-      log.warn({ err, topic, offsets }, 'activity offset commit failed (a partition may have moved); its next owner skips what is applied');
-    },
-  });
 
-  /** Reads a batch, applies it to Redis (unless applied already), then commits its offset. */
-  async function applyActivity({ partition, held, next, drop }: ActivityBatch) {
-    // kafkajs sends its next fetch first; this batch is handed over while the broker answers
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const timer = metrics.batchSeconds.startTimer({ worker: 'activity' });
-    const last = held.offset(held.count - 1);
-    let from = states.get(partition) ?? (await readPartitionState(redis, prefix, partition));
-    let counted = 0;
-    let poisoned = 0;
-    // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
-    while (last > from.offset) {
-      let first = 0;
-      while (held.offset(first) <= from.offset) first++; // offsets ascend in a batch
-      const target = { partition, from, offset: last };
-      // read and, unless some frame is poison, applied on the reader thread
-      const read = await reader.read(held.frames(first), target);
-      let result = read.applied;
-      if (!result) {
-        // poison goes to the dead-letter topic before the batch is applied
-        const poison = read.poison.map((i) => held.message(first + i));
-        await othersConnected;
-        await producer.send({
-          topic: topics.deadLetters,
-          acks: -1,
-          messages: poison.map((message) => toDeadLetter({ topic, partition, worker: 'activity', message, reason: POISON_REASON })),
-        });
-        result = await applyBatch(redis, prefix, allowedLatenessSec, { ...target, watermark: read.watermark, groups: read.groups ?? [] });
-      }
-      if (result.ok) {
-        counted = held.count - first - read.poison.length;
-        poisoned = read.poison.length;
-        from = { offset: last, watermark: read.watermark };
-      } else {
-        from = result.state; // another pass got here first: take its state and go on from it
-      }
-    }
-    states.set(partition, from);
-    drop?.(); // a batch that failed keeps its response from reuse: it is left to the garbage collector
-    await committer.applied(partition, next);
-    metrics.eventsIn.inc({ type: 'activity', outcome: 'processed' }, counted);
-    if (poisoned > 0) {
-      metrics.eventsIn.inc({ type: 'activity', outcome: 'dead_lettered' }, poisoned);
-      log.warn({ topic, partition, deadLettered: poisoned }, 'activity frames sent to the dead-letter topic');
-    }
-    timer();
-  }
-
-  // A batch is applied in its partition's lane while kafkajs fetches the next ones.
-  const lanes = partitionLanes<ActivityBatch>({
-    depth: LANE_DEPTH,
-    apply: applyActivity,
-    failed(batch, err) {
-      states.delete(batch.partition);
-      log.warn({ err, topic, partition: batch.partition, offset: batch.from }, 'applying an activity batch failed; fetching it again');
-      try {
-        consumer.seek({ topic, partition: batch.partition, offset: batch.from });
-      } catch (seekErr) {
-        // the consumer is between runs (a rebalance or restart): it fetches from the committed offset anyway
-        log.warn({ err: seekErr, topic, partition: batch.partition }, 'could not seek back to the failed activity batch');
-      }
-    },
-  });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    states.clear();
-    lanes.reset();
-    committer.forget();
-  });
-  let stopping = false;
-
-  committer.start();
-  await consumer.run({
-    // every partition's batch of a fetch is handed over at once; its lane does the work
-    partitionsConsumedConcurrently: Math.max(1, deps.partitions ?? 6),
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      const { partition, messages } = batch;
-      if (messages.length === 0 || stopping) return;
-      const lastOffset = messages[messages.length - 1]!.offset;
-      // kafkajs sets the offset a batch was fetched from on every Batch, though its types omit it
-      const { fetchedOffset } = batch as typeof batch & { fetchedOffset: string };
-      // the lane keeps the frames where kafkajs put them, not its message objects
-      const held = holdBatch(messages);
-      const drop = buffers?.hold(messages) ?? null;
-      const handed = await lanes.hand({ partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), held, drop });
-      // kafkajs fetches on from the last resolved offset, not the committed one
-      if (handed) resolveOffset(lastOffset);
-      await heartbeat();
-      metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
-    },
-  });
   try {
-    await othersConnected;
+    lanes = await runLaneConsumer({
+      kafka,
+      fetchKafka: buffers ? deps.kafkaWith(buffers.socketFactory) : kafka,
+      holdBuffers: buffers ? (messages) => buffers.hold(messages) : null,
+      groupId,
+      topic,
+      deadLetterTopic: topics.deadLetters,
+      worker: 'activity',
+      log,
+      metrics,
+      fetch: ACTIVITY_FETCH,
+      partitionsConcurrently: deps.partitions ?? 6,
+      ready,
+      // each partition's state checked as it is assigned, not only when a batch comes (a
+      // partition with nothing new would never be recounted)
+      onAssigned: (partitions) => {
+        void (async () => {
+          await ready;
+          const epoch = epochs.current();
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          for (const partition of partitions) {
+            const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+            if (offset < 0) continue; // nothing committed: read from the start, checked by the first batch
+            await epochs.checkPartition(partition, await store.partitionState(epoch, partition), offset);
+          }
+        })().catch((err: unknown) => log.warn({ err }, 'checking the assigned partitions\' unique-users state failed; their first batches check it'));
+      },
+      lowOffset: async (partition) => (await offsets(true)).get(partition)?.low ?? 0,
+      handler: {
+        /** Reads a batch and applies it to Redis (unless applied already). */
+        async apply({ partition, held, fetchedOffset }, deadLetter) {
+          const epoch = epochs.current();
+          const last = held.offset(held.count - 1);
+          let from = states.get(partition);
+          let truncated = false;
+          if (!from) {
+            from = await store.partitionState(epoch, partition);
+            const check = await epochs.checkPartition(partition, from, fetchedOffset);
+            if (!check.ok || epochs.current() !== epoch) return 'skipped';
+            truncated = check.truncated;
+          }
+          let processed = 0;
+          let deadLettered = 0;
+          // Frames up to `from.offset` are applied already (a replay after a crash or a rebalance).
+          while (last > from.offset) {
+            let first = 0;
+            while (held.offset(first) <= from.offset) first++; // offsets ascend in a batch
+            const target = { partition, epoch, from, offset: last, truncated };
+            // read and, unless some frame is poison, applied on the reader thread
+            const read = await reader.read(held.frames(first), held.timestamps(first), target);
+            let result = read.applied;
+            if (!result) {
+              // poison goes to the dead-letter topic before the batch is applied
+              await deadLetter(read.poison.map((i) => ({ message: held.message(first + i), reason: POISON_REASON })));
+              result = await store.apply(allowedLatenessSec, { ...target, watermark: read.watermark, groups: read.groups ?? [] });
+            }
+            if (result.ok) {
+              processed = held.count - first - read.poison.length;
+              deadLettered = read.poison.length;
+              from = { offset: last, watermark: read.watermark };
+              truncated = false;
+            } else if ('epoch' in result) {
+              states.delete(partition);
+              await epochs.lost(epoch); // the partitions are read again for the current epoch
+              return 'skipped';
+            } else {
+              from = result.state; // another pass got here first: take its state and go on from it
+            }
+          }
+          states.set(partition, from);
+          return { processed, deadLettered };
+        },
+      },
+    });
+    await ready;
   } catch (err) {
-    stopping = true;
-    committer.stop();
-    await consumer.disconnect();
+    await lanes?.stop().catch(() => undefined);
     await reader.close();
+    await admin.disconnect().catch(() => undefined);
     throw err;
   }
+  const consumer = lanes.consumer;
+  consumer.on(consumer.events.GROUP_JOIN, () => states.clear());
 
-  // One emitter per group: the lease outlives a missed tick or two, not a crash.
-  const lease = createLease(redis, `${prefix}emitter`, `${process.pid}-${randomBytes(4).toString('hex')}`, Math.max(3_000, emitIntervalMs * 6));
-  const emitDeps = { redis, db: deps.db, producer, topic: topics.uniqueUsers, channel: statsChannel(topics), prefix, allowedLatenessSec, partitionIdleMs };
-  const sampled = [topics.courierLocations, topics.orderEvents, topics.userActivity];
-  let running = true;
-  // a rate needs two samples: the first is taken an interval in, not while the worker starts
-  let lastSample = Date.now();
-  // the first prune a minute in: not while the worker starts (a first query costs Prisma ~0.1 s of CPU)
-  let lastPrune = Date.now() - PRUNE_EVERY_MS + PRUNE_FIRST_MS;
-  let wake: (() => void) | undefined;
-  const emitter = (async () => {
-    while (running) {
-      try {
-        if (await lease.hold()) {
-          const emitted = await emitWindows(emitDeps);
-          if (emitted.length > 0) log.debug({ windows: emitted.length }, 'unique-users windows emitted');
-          const now = Date.now();
-          if (now - lastSample >= SAMPLE_EVERY_MS) {
-            lastSample = now;
-            await sampleIngest(admin, deps.db, sampled);
-          }
-          if (now - lastPrune >= PRUNE_EVERY_MS) {
-            lastPrune = now;
-            await pruneIngestSamples(deps.db);
-          }
-        }
-      } catch (err) {
-        log.warn({ err }, 'emitting unique-users windows failed; retrying');
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, emitIntervalMs);
-      });
-    }
-  })();
+  // Redis's epoch checked every few seconds: a worker whose partitions are idle notices a recount too.
+  const poll = setInterval(() => {
+    epochs.poll().catch((err: unknown) => log.warn({ err }, 'checking the unique-users epoch failed'));
+  }, EPOCH_POLL_MS);
+  poll.unref();
 
+  const publisher = lanes.producer;
+  const loop = leasedLoop({
+    redis,
+    key: `${prefix}emitter`,
+    intervalMs: emitIntervalMs,
+    log,
+    tasks: [
+      windowEmitter(
+        {
+          store,
+          epoch: epochs,
+          db: deps.db,
+          producer: publisher,
+          topic: topics.uniqueUsers,
+          channel: statsChannel(topics),
+          publish: (channel, message) => redis.publish(channel, message),
+          // fresh: a partition with frames not yet read holds the watermark back
+          partitions: async () => [...(await offsets(true))].filter(([, o]) => o.high > o.low).map(([partition, o]) => ({ partition, end: o.high })),
+          allowedLatenessSec,
+          partitionIdleMs,
+        },
+        log,
+      ),
+      ingestSampler({ admin, db: deps.db, topics: [topics.courierLocations, topics.orderEvents, topics.userActivity] }),
+    ],
+  });
+
+  const running = lanes;
   return {
     consumer,
     async stop() {
-      running = false;
-      stopping = true;
-      wake?.();
-      await emitter;
-      // what was handed over is applied and committed while the consumer is still in its group
-      await lanes.drain();
-      committer.stop();
-      await committer.flush();
-      await consumer.disconnect();
+      clearInterval(poll);
+      await loop.stop();
+      await running.stop();
       await reader.close();
-      await lease.release();
-      await Promise.all([producer.disconnect(), admin.disconnect()]);
+      await admin.disconnect();
     },
   };
 }

@@ -1,5 +1,5 @@
 'use client';
-// The analysts' page: unique users per minute/hour/day (pushed live as windows close),
+// The analysts' page: unique users per minute/hour/day/month (pushed live as windows close),
 // ingest rate, orders by status and delivery durations, over a range kept in the URL.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -8,8 +8,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@/lib/realtime/socket-events';
 import type { IngestPoint, UniqueUsersPoint } from '@/lib/stats/read-stats';
-import type { Grain } from '@/lib/stats/stats-range';
-import type { WindowFigures } from '@/lib/stats/window-store';
+import { GRAINS, type Grain, grainOf, windowStart } from '@/lib/stats/grains';
 import { getOpsJson } from '../components/get-ops-json';
 import { ChartCard } from './chart-card';
 import { PRESETS, type Preset, type StatsQuery, resolveRange, toSearch } from './stats-query';
@@ -25,8 +24,6 @@ type Orders = {
   meanMin: number | null;
 };
 
-const WINDOW_OF: Record<Grain, WindowFigures['window']> = { minute: 'm', hour: 'h', day: 'd' };
-const GRAIN_SEC: Record<Grain, number> = { minute: 60, hour: 3600, day: 86_400 };
 
 function getJson<T>(path: string, q: StatsQuery): Promise<T> {
   const { from, to } = resolveRange(q);
@@ -37,6 +34,7 @@ const iso = (sec: number) => new Date(sec * 1000).toISOString();
 
 function label(sec: number, grain: Grain): string {
   const d = new Date(sec * 1000);
+  if (grain === 'month') return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', timeZone: 'UTC' });
   if (grain === 'day') return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
   if (grain === 'hour') return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -53,12 +51,13 @@ function useLiveWindows(q: StatsQuery, key: readonly unknown[]) {
     socket.on('stats:windows', (windows) => {
       const { from, to } = resolveRange(q);
       const [fromSec, toSec] = [Date.parse(from) / 1000, Date.parse(to) / 1000];
-      const mine = windows.filter((w) => w.window === WINDOW_OF[q.grain] && w.start >= fromSec - (fromSec % GRAIN_SEC[q.grain]) && w.start < toSec);
+      const { window } = grainOf(q.grain);
+      const mine = windows.filter((w) => w.window === window && w.start >= windowStart(q.grain, fromSec) && w.start < toSec);
       if (mine.length === 0) return;
       client.setQueryData<UniqueUsers>(key, (old) => {
         if (!old) return old;
         const byStart = new Map(old.points.map((p) => [p.start, p]));
-        for (const w of mine) byStart.set(w.start, { start: w.start, uniqueUsers: w.uniqueUsers, lateEvents: w.lateEvents, final: w.final });
+        for (const w of mine) byStart.set(w.start, { start: w.start, uniqueUsers: w.uniqueUsers, lateEvents: w.lateEvents, futureEvents: w.futureEvents, final: w.final });
         return { ...old, points: [...byStart.values()].sort((a, b) => a.start - b.start) };
       });
     });
@@ -115,6 +114,7 @@ export function StatsDashboard({ initial }: { initial: StatsQuery }) {
           { header: 'window_start', value: (r) => iso(r.start) },
           { header: 'unique_users', value: (r) => r.uniqueUsers },
           { header: 'late_events', value: (r) => r.lateEvents },
+          { header: 'future_events', value: (r) => r.futureEvents },
           { header: 'final', value: (r) => r.final },
           { header: 'partial', value: (r) => r.partial ?? false },
         ]}
@@ -128,6 +128,7 @@ export function StatsDashboard({ initial }: { initial: StatsQuery }) {
             <Legend />
             <Line type="linear" dataKey="uniqueUsers" name="unique users" stroke="#4cc38a" dot={userRows.length <= 120} isAnimationActive={false} />
             <Line type="linear" dataKey="lateEvents" name="late events" stroke="#e5a50a" dot={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="futureEvents" name="events from the future" stroke="#d1495b" dot={false} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
       </ChartCard>
@@ -252,9 +253,11 @@ function RangePicker({ q, onChange }: { q: StatsQuery; onChange: (q: StatsQuery)
       <label>
         By{' '}
         <select value={q.grain} onChange={(e) => onChange({ ...q, grain: e.target.value as Grain })} aria-label="Grain">
-          <option value="minute">minute</option>
-          <option value="hour">hour</option>
-          <option value="day">day</option>
+          {GRAINS.map((g) => (
+            <option key={g.grain} value={g.grain}>
+              {g.grain}
+            </option>
+          ))}
         </select>
       </label>
     </form>

@@ -1,6 +1,6 @@
 // The stats page's range as it lives in the URL: a relative range that follows now
 // (`range=1h`) or a fixed one (`from`, `to`), and a grain.
-import type { Grain } from '@/lib/stats/stats-range';
+import { type Grain, isGrain } from '@/lib/stats/grains';
 
 export const PRESETS = {
   '1h': { spanSec: 3600, grain: 'minute' },
@@ -8,6 +8,7 @@ export const PRESETS = {
   '24h': { spanSec: 86_400, grain: 'hour' },
   '7d': { spanSec: 7 * 86_400, grain: 'hour' },
   '30d': { spanSec: 30 * 86_400, grain: 'day' },
+  '1y': { spanSec: 365 * 86_400, grain: 'month' },
 } as const satisfies Record<string, { spanSec: number; grain: Grain }>;
 
 export type Preset = keyof typeof PRESETS;
@@ -15,7 +16,7 @@ export type Preset = keyof typeof PRESETS;
 export type StatsQuery = { grain: Grain } & ({ preset: Preset } | { from: string; to: string });
 
 export function readStatsQuery(params: Record<string, string | undefined>): StatsQuery {
-  const grain = params.grain === 'hour' || params.grain === 'day' || params.grain === 'minute' ? params.grain : undefined;
+  const grain = params.grain && isGrain(params.grain) ? params.grain : undefined;
   if (params.from && params.to) return { grain: grain ?? 'minute', from: params.from, to: params.to };
   const preset = params.range && Object.hasOwn(PRESETS, params.range) ? (params.range as Preset) : '1h';
   return { grain: grain ?? PRESETS[preset].grain, preset };

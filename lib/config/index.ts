@@ -70,6 +70,7 @@ export function loadConfig(env: Env = process.env) {
     stats: {
       allowedLatenessSec: readInt(env, 'STATS_ALLOWED_LATENESS_SECONDS', 5, 0, 86_400),
       partitionIdleMs: readInt(env, 'STATS_PARTITION_IDLE_SECONDS', 10, 1, 86_400) * 1000,
+      futureToleranceSec: readInt(env, 'STATS_FUTURE_TOLERANCE_SECONDS', 10, 0, 86_400),
       emitIntervalMs: readInt(env, 'STATS_EMIT_INTERVAL_MS', 500, 50, 60_000),
       reader: readEnum(env, 'STATS_READER', 'auto', READERS),
       fetchBuffers: readEnum(env, 'STATS_FETCH_BUFFERS', 'pooled', FETCH_BUFFERS),

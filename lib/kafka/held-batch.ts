@@ -16,6 +16,8 @@ export interface HeldBatch {
   offset(i: number): number;
   /** Frames `from` to the end. */
   frames(from: number): HeldFrames;
+  /** Their Kafka record timestamps, ms. */
+  timestamps(from: number): Float64Array;
   /** Message i, as the dead-letter topic takes it (key, value, headers, offset). */
   message(i: number): KafkaMessage;
 }
@@ -23,15 +25,18 @@ export interface HeldBatch {
 export function holdBatch(messages: KafkaMessage[]): HeldBatch {
   const n = messages.length;
   const offsets = new Float64Array(n);
+  const stamps = new Float64Array(n);
   const values = new Array<Buffer | null>(n);
   for (let i = 0; i < n; i++) {
     offsets[i] = Number(messages[i]!.offset);
+    stamps[i] = Number(messages[i]!.timestamp);
     values[i] = messages[i]!.value;
   }
+  const timestamps = (from: number) => (from === 0 ? stamps : stamps.subarray(from));
   const inOne = frameRegion(values);
   const keys = inOne ? keysIn(messages, inOne.region.buffer) : null;
   if (!inOne || !keys) {
-    return { count: n, offset: (i) => offsets[i]!, frames: (from) => ({ values: values.slice(from) }), message: (i) => messages[i]! };
+    return { count: n, offset: (i) => offsets[i]!, frames: (from) => ({ values: values.slice(from) }), timestamps, message: (i) => messages[i]! };
   }
   const { region, spans } = inOne;
   const at = region.byteOffset;
@@ -40,13 +45,14 @@ export function holdBatch(messages: KafkaMessage[]): HeldBatch {
     offset: (i) => offsets[i]!,
     // spans are offsets into the region, so the tail's are the tail of the spans
     frames: (from) => ({ region, spans: from === 0 ? spans : spans.subarray(2 * from) }),
+    timestamps,
     message: (i) =>
       ({
         key: keys[3 * i]! < 0 ? null : Buffer.from(region.buffer, keys[3 * i]!, keys[3 * i + 1]!),
         value: keys[3 * i + 2] ? null : Buffer.from(region.buffer, at + spans[2 * i]!, spans[2 * i + 1]! - spans[2 * i]!),
         headers: {},
         offset: String(offsets[i]),
-        timestamp: '',
+        timestamp: String(stamps[i]),
         attributes: 0,
       }) as KafkaMessage,
   };

@@ -23,8 +23,8 @@ export interface OffsetCommitter {
   applied(partition: number, offset: string): Promise<void>;
   /** Commits every offset due, in one request. */
   flush(): Promise<void>;
-  /** Drops what is due (after a rebalance: the partitions may be another member's now). */
-  forget(): void;
+  /** Drops what is due (after a rebalance: the partitions may be another member's now), or one partition's. */
+  forget(partition?: number): void;
   /** Flushes every `everyMs`, so an idle partition's last batch is committed too. */
   start(): void;
   stop(): void;
@@ -58,7 +58,7 @@ export function offsetCommitter({ commit, everyMs, failed, now = Date.now }: Off
       if (now() - (lastCommit.get(partition) ?? -Infinity) >= everyMs) await send([partition]);
     },
     flush: () => send([...due.keys()]),
-    forget: () => due.clear(),
+    forget: (partition) => (partition === undefined ? due.clear() : due.delete(partition)),
     start() {
       timer ??= setInterval(() => void send([...due.keys()]), everyMs);
       timer.unref?.();

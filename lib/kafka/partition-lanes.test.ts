@@ -106,4 +106,25 @@ describe('partitionLanes', () => {
     await lanes.drain();
     expect(applied).toEqual(['0:0', '0:5']);
   });
+
+  it('expect drops what waits in one lane and accepts only a batch from the offset named (a rewind\'s seek)', async () => {
+    const { lanes, applied, gates } = gated(3);
+    await lanes.hand(batch(0, 0, 10));
+    await lanes.hand(batch(0, 10, 20));
+    await lanes.hand(batch(1, 0, 10));
+    await tick();
+    lanes.expect(0, '0');
+    // fetched before the seek: refused, so the consumer does not resolve past the seek
+    expect(await lanes.hand(batch(0, 20, 30))).toBe(false);
+    expect(await lanes.hand(batch(0, 0, 10))).toBe(true);
+    gates[0]!.open();
+    gates[1]!.open();
+    await tick();
+    await tick();
+    // partition 1's lane is untouched; partition 0's queued batch from 10 was dropped
+    expect(gates.map((g) => `${g.batch.partition}:${g.batch.from}`)).toEqual(['0:0', '1:0', '0:0']);
+    gates[2]!.open();
+    await lanes.drain();
+    expect(applied).toEqual(['0:0', '1:0', '0:0']);
+  });
 });

@@ -22,6 +22,8 @@ export interface PartitionLanes<B extends LaneBatch> {
   hand(batch: B): Promise<boolean>;
   /** Forget what each lane expects next and drop what waits (after a rebalance); a batch being applied finishes. */
   reset(): void;
+  /** Drop what waits in a partition's lane and accept only a batch from `offset` next (after a seek there). */
+  expect(partition: number, offset: string): void;
   /** Resolves once every batch handed over so far is applied or dropped. */
   drain(): Promise<void>;
 }
@@ -94,6 +96,11 @@ export function partitionLanes<B extends LaneBatch>(options: LaneOptions<B>): Pa
         lane.generation++;
         lane.expected = undefined;
       }
+    },
+    expect(partition, offset) {
+      const lane = laneOf(partition);
+      lane.generation++;
+      lane.expected = offset;
     },
     async drain() {
       await Promise.all([...lanes.values()].map((lane) => lane.tail));

@@ -2,6 +2,7 @@
 // the document cannot drift from what the server validates.
 import defs from '../../schemas/_defs.v1.json';
 import { EVENT_TYPES } from '../events/registry';
+import { GRAINS } from '../stats/grains';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -31,7 +32,7 @@ const loginBody = {
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 const statsRange = [
-  { name: 'grain', in: 'query', required: false, schema: { enum: ['minute', 'hour', 'day'], default: 'minute' } },
+  { name: 'grain', in: 'query', required: false, schema: { enum: GRAINS.map((g) => g.grain), default: 'minute' } },
   { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'default: one default span (1 h, 48 h, 30 d) before to' },
   { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'exclusive; default now' },
 ];
@@ -178,7 +179,7 @@ export function openApiDocument() {
         get: {
           summary: 'Distinct users per event-time window (exact), and over the range (HyperLogLog, standard error 0.81%)',
           parameters: statsRange,
-          responses: { '200': { description: '{grain, from, to, points: [{start, uniqueUsers, lateEvents, final, partial?}], distinctUsers}' }, '400': error('grain, from or to malformed, or too many points.') },
+          responses: { '200': { description: '{grain, from, to, points: [{start, uniqueUsers, lateEvents, futureEvents, final, partial?}], distinctUsers}' }, '400': error('grain, from or to malformed, or too many points.') },
         },
       },
       '/api/stats/ingest': {

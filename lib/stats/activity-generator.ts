@@ -2,6 +2,7 @@
 // anywhere among other fields (in either order, ts sometimes a numeric string), nested
 // objects and arrays that also have `uid`/`ts` keys, strings with escapes and non-ASCII
 // text, 1.5-2 KB a frame. The same options give the same frames, byte for byte.
+import { type Grain, windowStart } from './grains';
 
 export interface ActivityOptions {
   seed: number;
@@ -69,14 +70,17 @@ export function* activityFrames(o: ActivityOptions): Generator<GeneratedFrame> {
   }
 }
 
-/** Exact distinct users per minute (epoch seconds of the minute start) of a set of frames. */
-export function exactUniqueUsersPerMinute(frames: Iterable<{ uid: string; ts: number }>): Map<number, number> {
+/** Exact distinct users per window of a grain (epoch seconds of the window start) of a set of frames. */
+export function exactUniqueUsers(frames: Iterable<{ uid: string; ts: number }>, grain: Grain = 'minute'): Map<number, number> {
   const sets = new Map<number, Set<string>>();
   for (const { uid, ts } of frames) {
-    const minute = Math.floor(ts / 60) * 60;
-    let set = sets.get(minute);
-    if (!set) sets.set(minute, (set = new Set()));
+    const start = windowStart(grain, ts);
+    let set = sets.get(start);
+    if (!set) sets.set(start, (set = new Set()));
     set.add(uid);
   }
   return new Map([...sets].sort(([a], [b]) => a - b).map(([m, s]) => [m, s.size]));
 }
+
+/** Exact distinct users per minute (epoch seconds of the minute start) of a set of frames. */
+export const exactUniqueUsersPerMinute = (frames: Iterable<{ uid: string; ts: number }>) => exactUniqueUsers(frames, 'minute');

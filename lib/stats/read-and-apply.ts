@@ -2,21 +2,23 @@
 // activity worker's reader thread does with a batch, so the worker's event loop is left
 // with fetching and committing. A batch with poison comes back unapplied, with its groups:
 // its poison goes to the dead-letter topic before the batch is applied.
-import type { Redis } from 'ioredis';
 import type { NativeScan } from './native-uid-ts';
 import { type FrameSource, readBatch } from './read-batch';
 import type { SentUids } from './sent-uids';
-import { type BatchGroup, type PartitionState, applyBatch } from './window-store';
+import type { ApplyResult, BatchGroup, PartitionState, WindowStore } from './window-store';
 
 export interface ApplyTarget {
   partition: number;
-  /** The partition's state the batch is read against and applied on. */
+  /** The epoch and partition state the batch is read against and applied on. */
+  epoch: string;
   from: PartitionState;
   /** Offset of the batch's last message. */
   offset: number;
+  /** The partition's first batch, from after the first offset it ever held (see window-store.ts). */
+  truncated?: boolean;
 }
 
-export type ApplyResult = Awaited<ReturnType<typeof applyBatch>>;
+export type { ApplyResult };
 
 export type ReadOutcome = {
   /** The partition's watermark after the batch. */
@@ -26,22 +28,27 @@ export type ReadOutcome = {
 } & ({ applied: ApplyResult; groups?: undefined } | { applied?: undefined; groups: BatchGroup[] });
 
 export interface ApplyContext {
-  redis: Redis;
-  /** The stats keys' prefix (statsPrefix of the topic). */
-  prefix: string;
+  store: WindowStore;
   allowedLatenessSec: number;
+  futureToleranceSec: number;
   native: NativeScan | null;
-  /** What this thread sent each partition's windows before, so as not to send it again. */
+  /** What this thread sent the windows before, so as not to send it again. */
   sent?: SentUids;
 }
 
-export async function readAndApply(ctx: ApplyContext, frames: FrameSource, spans: Uint32Array, target: ApplyTarget): Promise<ReadOutcome> {
-  const read = readBatch(frames, spans, target.from.watermark, ctx.allowedLatenessSec, ctx.native);
+export async function readAndApply(
+  ctx: ApplyContext,
+  frames: FrameSource,
+  spans: Uint32Array,
+  recordTs: Float64Array | null,
+  target: ApplyTarget,
+): Promise<ReadOutcome> {
+  const { allowedLatenessSec, futureToleranceSec } = ctx;
+  const read = readBatch(frames, spans, { watermark: target.from.watermark, allowedLatenessSec, futureToleranceSec, recordTs }, ctx.native);
   if (read.poison.length > 0) return read;
   const { sent } = ctx;
-  const groups = sent ? sent.lacking(target.partition, target.from, read.groups) : read.groups;
-  const applied = await applyBatch(ctx.redis, ctx.prefix, ctx.allowedLatenessSec, { ...target, watermark: read.watermark, groups });
-  if (applied.ok) sent?.applied(target.partition, target.offset, read.watermark, groups);
-  else sent?.forget(target.partition);
+  const groups = sent ? sent.lacking(target.epoch, read.groups) : read.groups;
+  const applied = await ctx.store.apply(allowedLatenessSec, { ...target, watermark: read.watermark, groups });
+  if (applied.ok) sent?.applied(target.epoch, read.watermark, groups);
   return { watermark: read.watermark, poison: read.poison, applied };
 }

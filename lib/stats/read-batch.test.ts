@@ -20,13 +20,16 @@ describe('readBatch', () => {
     const values: (Uint8Array | null)[] = frames.map((t) => Buffer.from(t));
     values.splice(30, 0, null); // a message without a value
     const { bytes, spans } = packFrames(values);
-    const result = readBatch({ bytes }, spans, 1_800_000_010, 5, scan);
+    const recordTs = new Float64Array(values.length).fill(1_800_000_000_000);
+    const result = readBatch({ bytes }, spans, { watermark: 1_800_000_010, allowedLatenessSec: 5, futureToleranceSec: 30, recordTs }, scan);
 
-    const reference = classifier(1_800_000_010, 5);
+    const reference = classifier(1_800_000_010, 5, 30);
     for (const v of values) {
       const frame = v ? referenceUidTs(Buffer.from(v).toString('utf8')) : null;
-      if (frame) reference.add(frame.uid, frame.ts);
+      if (frame) reference.add(frame.uid, frame.ts, 1_800_000_000_000);
     }
+    // the stream runs past its records' time plus the tolerance: some frames are from the future
+    expect(reference.groups().some((g) => g.future > 0)).toBe(true);
     expect(result).toEqual({ groups: reference.groups(), watermark: reference.watermark, poison: [7, 20, 30] });
   });
 
@@ -45,11 +48,12 @@ describe('readBatch', () => {
       at += 3 + n;
     }
     const inOne = frameRegion(values)!;
-    const byAddress = readBatch({ address: native!.address(inOne.region), length: inOne.region.length }, inOne.spans, 1_800_000_010, 5, native);
+    const options = { watermark: 1_800_000_010, allowedLatenessSec: 5, futureToleranceSec: Infinity };
+    const byAddress = readBatch({ address: native!.address(inOne.region), length: inOne.region.length }, inOne.spans, options, native);
     const packed = packFrames(values);
-    expect(byAddress).toEqual(readBatch({ bytes: packed.bytes }, packed.spans, 1_800_000_010, 5, null));
+    expect(byAddress).toEqual(readBatch({ bytes: packed.bytes }, packed.spans, options, null));
     expect(byAddress.poison).toEqual([9, 12]);
-    expect(() => readBatch({ address: 1n, length: 1 }, inOne.spans, 0, 5, null)).toThrow(/native/);
+    expect(() => readBatch({ address: 1n, length: 1 }, inOne.spans, options, null)).toThrow(/native/);
   });
 
   it('packs the values of one buffer as one span, and values of several one by one', () => {

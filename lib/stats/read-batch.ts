@@ -29,7 +29,17 @@ let copied = new Uint8Array(1 << 20);
  * Reads each frame's uid and ts: with the native scan when there is one (its grammar check
  * for the whole batch in one call, then only the two values decoded here), else readUidTs.
  */
-export function readBatch(source: FrameSource, spans: Uint32Array, watermark: number, allowedLatenessSec: number, native: NativeScan | null = null): ReadBatchResult {
+export interface ReadOptions {
+  /** The partition's watermark before the batch. */
+  watermark: number;
+  allowedLatenessSec: number;
+  /** How far past its Kafka record's timestamp a frame may be dated and still move the watermark. */
+  futureToleranceSec: number;
+  /** Each frame's Kafka record timestamp, ms (none: frames move the watermark by their own time). */
+  recordTs?: Float64Array | null;
+}
+
+export function readBatch(source: FrameSource, spans: Uint32Array, options: ReadOptions, native: NativeScan | null = null): ReadBatchResult {
   const frames = spans.length / 2;
   let read: (i: number) => UidTs | null;
   if (!native) {
@@ -57,11 +67,12 @@ export function readBatch(source: FrameSource, spans: Uint32Array, watermark: nu
       return 'bytes' in source ? uidTsOf(bytes.subarray(spans[2 * i]!, spans[2 * i + 1]!)) : uidTsOf(bytes.subarray(v[at + 1]!, v[at + 2]!));
     };
   }
-  const c = classifier(watermark, allowedLatenessSec);
+  const c = classifier(options.watermark, options.allowedLatenessSec, options.futureToleranceSec);
   const poison: number[] = [];
+  const recordTs = options.recordTs;
   for (let i = 0; i < frames; i++) {
     const frame = read(i);
-    if (frame) c.add(frame.uid, frame.ts);
+    if (frame) c.add(frame.uid, frame.ts, recordTs ? recordTs[i]! : NaN);
     else poison.push(i);
   }
   return { groups: c.groups(), watermark: c.watermark, poison };

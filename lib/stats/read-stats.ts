@@ -4,53 +4,56 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
 import type { TopicNames } from '../kafka/topics';
 import { ORDER_STATUSES } from '../orders/state-machine';
-import { GRAINS, type StatsRange } from './stats-range';
-import { distinctUsersBetween, liveFigures, statsPrefix } from './window-store';
+import { grainOf, windowStart, windowStarts } from './grains';
+import type { StatsRange } from './stats-range';
+import { statsPrefix, windowStore } from './window-store';
 
 export interface UniqueUsersPoint {
   /** Window start, epoch seconds. */
   start: number;
   uniqueUsers: number;
   lateEvents: number;
+  /** Frames dated past their Kafka record's time plus the tolerance (counted as users too). */
+  futureEvents: number;
   final: boolean;
   /** Still open: its users so far, not yet emitted. */
   partial?: true;
 }
 
-const TABLES = {
-  minute: { table: 'unique_users_minute', column: 'minute' },
-  hour: { table: 'unique_users_hour', column: 'hour' },
-  day: { table: 'unique_users_day', column: 'day' },
-} as const;
-
-/** Open hours and days are shown with their users so far when they began this recently. */
+/** Open hours, days and months are shown with their users so far when they began this recently. */
 const LIVE_LOOKBACK_SEC = 2 * 86_400;
 
 export async function uniqueUsersSeries(db: Db, redis: Redis, topics: TopicNames, range: StatsRange, nowMs = Date.now()) {
-  const { table, column } = TABLES[range.grain];
-  // table and column come from the fixed map above, never from input
-  const rows = await db.$queryRawUnsafe<{ start: number; unique_users: number; late_events: number; final: boolean }[]>(
-    `SELECT extract(epoch FROM ${column})::float8 AS start, unique_users, late_events, final
+  const { table, column, window } = grainOf(range.grain);
+  // table and column come from the fixed grains table, never from input
+  const rows = await db.$queryRawUnsafe<{ start: number; unique_users: number; late_events: number; future_events: number; final: boolean }[]>(
+    `SELECT extract(epoch FROM ${column})::float8 AS start, unique_users, late_events, future_events, final
        FROM ${table} WHERE ${column} >= to_timestamp($1) AND ${column} < to_timestamp($2) ORDER BY ${column}`,
     range.from,
     range.to,
   );
-  const points: UniqueUsersPoint[] = rows.map((r) => ({ start: r.start, uniqueUsers: r.unique_users, lateEvents: r.late_events, final: r.final }));
-  const prefix = statsPrefix(topics.userActivity);
+  const points: UniqueUsersPoint[] = rows.map((r) => ({
+    start: r.start,
+    uniqueUsers: r.unique_users,
+    lateEvents: r.late_events,
+    futureEvents: r.future_events,
+    final: r.final,
+  }));
+  const store = windowStore(redis, statsPrefix(topics.userActivity));
   if (range.grain !== 'minute') {
-    const { sec, window } = GRAINS[range.grain];
     const have = new Set(points.map((p) => p.start));
-    const open: { window: typeof window; start: number }[] = [];
     const nowSec = Math.floor(nowMs / 1000);
-    for (let start = Math.max(range.from, nowSec - LIVE_LOOKBACK_SEC - (nowSec % sec)); start < range.to; start += sec) {
-      if (!have.has(start)) open.push({ window, start });
-    }
-    for (const live of await liveFigures(redis, prefix, open)) {
-      if (live.uniqueUsers > 0 || live.lateEvents > 0) points.push({ start: live.start, uniqueUsers: live.uniqueUsers, lateEvents: live.lateEvents, final: false, partial: true });
+    const open = windowStarts(range.grain, Math.max(range.from, nowSec - LIVE_LOOKBACK_SEC), range.to)
+      .filter((start) => start >= range.from && !have.has(start))
+      .map((start) => ({ window, start }));
+    for (const live of await store.live(open)) {
+      if (live.uniqueUsers > 0 || live.lateEvents > 0) {
+        points.push({ start: live.start, uniqueUsers: live.uniqueUsers, lateEvents: live.lateEvents, futureEvents: live.futureEvents, final: false, partial: true });
+      }
     }
     points.sort((a, b) => a.start - b.start);
   }
-  const distinct = await distinctUsersBetween(redis, prefix, range.from, range.to);
+  const distinct = await store.distinctUsersBetween(range.from, range.to);
   return {
     points,
     // by whole UTC hours, from HyperLogLogs
@@ -67,7 +70,6 @@ export interface IngestPoint {
 }
 
 export async function ingestSeries(db: Db, topics: TopicNames, range: StatsRange): Promise<IngestPoint[]> {
-  const { sec } = GRAINS[range.grain];
   const series = { pings: topics.courierLocations, orderEvents: topics.orderEvents, activity: topics.userActivity } as const;
   // the last sample of each bucket; one bucket before the range gives the first difference
   const rows = await db.$queryRawUnsafe<{ topic: string; bucket: number; total: string; at: number }[]>(
@@ -76,7 +78,7 @@ export async function ingestSeries(db: Db, topics: TopicNames, range: StatsRange
       GROUP BY 1, 2 ORDER BY 1, 2`,
     range.grain,
     Object.values(series),
-    range.from - sec,
+    windowStart(range.grain, range.from - 1),
     range.to,
   );
   const points = new Map<number, IngestPoint>();

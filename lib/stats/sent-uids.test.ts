@@ -1,79 +1,84 @@
 import { describe, expect, it } from 'vitest';
 import { random } from './activity-generator';
-import { WINDOWS, classifier } from './classify-activity';
+import { classifier } from './classify-activity';
+import { GRAINS, windowBounds } from './grains';
 import { MAX_PER_WINDOW, sentUids } from './sent-uids';
 import type { BatchGroup } from './window-store';
 
 const LATENESS = 5;
 const M = 1_800_000_000; // a minute that starts an hour (and not a day)
-const group = (uids: string[], minute = M, level = 0): BatchGroup => ({ level, minute, frames: uids.length, uids });
+const group = (uids: string[], minute = M, level = 0): BatchGroup => ({ level, minute, frames: uids.length, future: 0, uids });
+/** Each grain's set and the hour's HyperLogLog. */
+const TARGETS = GRAINS.length + 1;
 const targets = (g: BatchGroup) => g.lacking!.map((uids) => [...uids].sort());
 
 describe('sentUids', () => {
-  it('sends each window a uid once while it follows its own batches, all again when the partition moved elsewhere', () => {
+  it('sends each window a uid once, whichever partition its frames come through, and all again in a new epoch', () => {
     const sent = sentUids(LATENESS);
-    const [first] = sent.lacking(0, { offset: 9, watermark: M }, [group(['a', 'b'])]);
-    expect(targets(first!)).toEqual([['a', 'b'], ['a', 'b'], ['a', 'b'], ['a', 'b']]);
-    sent.applied(0, 19, M + 10, [first!]);
+    const [first] = sent.lacking('e1', [group(['a', 'b'])]);
+    expect(targets(first!)).toEqual(Array(TARGETS).fill(['a', 'b']));
+    sent.applied('e1', M + 10, [first!]);
 
-    const [second] = sent.lacking(0, { offset: 19, watermark: M + 10 }, [group(['b', 'c'])]);
-    expect(targets(second!)).toEqual([['c'], ['c'], ['c'], ['c']]);
-    // another partition knows nothing of these
-    expect(targets(sent.lacking(1, { offset: 19, watermark: M + 10 }, [group(['b'])])[0]!)).toEqual([['b'], ['b'], ['b'], ['b']]);
-    // the batch that follows another process's batches (or a refused one) sends everything
-    expect(targets(sent.lacking(0, { offset: 29, watermark: M + 10 }, [group(['b'])])[0]!)).toEqual([['b'], ['b'], ['b'], ['b']]);
+    const [second] = sent.lacking('e1', [group(['b', 'c'])]);
+    expect(targets(second!)).toEqual(Array(TARGETS).fill(['c']));
+    // a new epoch: Redis holds nothing of what was sent before
+    expect(targets(sent.lacking('e2', [group(['b'])])[0]!)).toEqual(Array(TARGETS).fill(['b']));
   });
 
   it('remembers only what was applied', () => {
     const sent = sentUids(LATENESS);
-    sent.lacking(0, { offset: -1, watermark: -Infinity }, [group(['a'])]);
-    sent.forget(0); // refused
+    sent.lacking('e1', [group(['a'])]); // refused, or failed: never applied
     expect(sent.size()).toBe(0);
-    expect(targets(sent.lacking(0, { offset: -1, watermark: -Infinity }, [group(['a'])])[0]!)).toEqual([['a'], ['a'], ['a'], ['a']]);
+    expect(targets(sent.lacking('e1', [group(['a'])])[0]!)).toEqual(Array(TARGETS).fill(['a']));
   });
 
   it('sends nothing to the windows a group is late for, and its uids to the hour HyperLogLog even when late for all', () => {
     const sent = sentUids(LATENESS);
-    const [lateForMinute, lateForAll] = sent.lacking(0, { offset: 0, watermark: M + 3600 * 30 }, [group(['a'], M, 1), group(['b'], M, 3)]);
-    expect(targets(lateForMinute!)).toEqual([[], ['a'], ['a'], ['a']]);
-    expect(targets(lateForAll!)).toEqual([[], [], [], ['b']]);
+    const [lateForMinute, lateForAll] = sent.lacking('e1', [group(['a'], M, 1), group(['b'], M, GRAINS.length)]);
+    expect(targets(lateForMinute!)).toEqual([[], ['a'], ['a'], ['a'], ['a']]);
+    expect(targets(lateForAll!)).toEqual([[], [], [], [], ['b']]);
   });
 
-  it('forgets a window once the watermark has passed its end plus the allowed lateness, as Redis deletes its set', () => {
+  it('forgets a window once a watermark has passed its end plus the allowed lateness, as Redis releases its set', () => {
     const sent = sentUids(LATENESS);
-    const [g] = sent.lacking(0, { offset: 0, watermark: M }, [group(['a', 'b'])]);
-    sent.applied(0, 1, M + 60 + LATENESS - 1, [g!]);
-    expect(sent.size()).toBe(8); // minute, hour, day, HyperLogLog
-    const [h] = sent.lacking(0, { offset: 1, watermark: M + 64 }, [group(['c'], M + 60)]);
-    sent.applied(0, 2, M + 60 + LATENESS, [h!]);
-    expect(sent.size()).toBe(3 * 3 + 1); // the first minute is gone: a, b, c in the hour, the day and the HyperLogLog, c in the second minute
-    const [again] = sent.lacking(0, { offset: 2, watermark: M + 65 }, [group(['a'], M + 60)]);
-    expect(targets(again!)).toEqual([['a'], [], [], []]);
+    const [g] = sent.lacking('e1', [group(['a', 'b'])]);
+    sent.applied('e1', M + 60 + LATENESS - 1, [g!]);
+    expect(sent.size()).toBe(2 * TARGETS);
+    const [h] = sent.lacking('e1', [group(['c'], M + 60)]);
+    sent.applied('e1', M + 60 + LATENESS, [h!]);
+    // the first minute is gone: a, b, c in the hour, the day, the month and the HyperLogLog, c in the second minute
+    expect(sent.size()).toBe(3 * (TARGETS - 1) + 1);
+    const [again] = sent.lacking('e1', [group(['a'], M + 60)]);
+    expect(targets(again!)).toEqual([['a'], [], [], [], []]);
   });
 
   it('remembers at most MAX_PER_WINDOW uids a window', () => {
     const sent = sentUids(LATENESS);
     const many = Array.from({ length: MAX_PER_WINDOW + 10 }, (_, i) => `u${i}`);
-    const [g] = sent.lacking(0, { offset: 0, watermark: M }, [group(many)]);
-    sent.applied(0, 1, M, [g!]);
-    expect(sent.size()).toBe(4 * MAX_PER_WINDOW);
-    const [again] = sent.lacking(0, { offset: 1, watermark: M }, [group(many)]);
-    expect(again!.lacking!.map((uids) => uids.length)).toEqual([10, 10, 10, 10]);
+    const [g] = sent.lacking('e1', [group(many)]);
+    sent.applied('e1', M, [g!]);
+    expect(sent.size()).toBe(TARGETS * MAX_PER_WINDOW);
+    const [again] = sent.lacking('e1', [group(many)]);
+    expect(again!.lacking!.map((uids) => uids.length)).toEqual(Array(TARGETS).fill(10));
   });
 });
 
 describe('sentUids against a model of the Redis sets', () => {
-  it('leaves every set as sending every uid every time would, over classified streams with disorder and late frames', () => {
+  it('leaves every set as sending every uid every time would, over three partitions sharing the sets, with disorder and late frames', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rand = random(seed);
       const lateness = 1 + Math.floor(rand() * 10);
       const sent = sentUids(lateness);
-      // the sets as Redis keeps them: user sets deleted as their window closes, HyperLogLogs kept
+      // the sets as Redis keeps them, shared by the partitions: a window's user set released
+      // once the stream's watermark (the lowest partition's) passes its end plus the lateness,
+      // and nothing added to it after; HyperLogLogs kept
       const redis = [new Map<string, Set<string>>(), new Map<string, Set<string>>()]; // [with sentUids, with everything]
-      let state = { offset: -1, watermark: -Infinity };
-      let ts = 1_800_000_000 + Math.floor(rand() * 86_400);
-      for (let batch = 0; batch < 40; batch++) {
-        const c = classifier(state.watermark, lateness);
+      const closedAt = new Map<string, number>();
+      const watermarks = [-Infinity, -Infinity, -Infinity];
+      let ts = 1_800_000_000 + Math.floor(rand() * 40 * 86_400);
+      for (let batch = 0; batch < 60; batch++) {
+        const partition = Math.floor(rand() * 3);
+        const c = classifier(watermarks[partition]!, lateness);
         const frames = 1 + Math.floor(rand() * 30);
         for (let f = 0; f < frames; f++) {
           ts += Math.floor(rand() * 20);
@@ -81,27 +86,28 @@ describe('sentUids against a model of the Redis sets', () => {
           c.add(`u${Math.floor(rand() * 12)}`, ts - late);
         }
         const groups = c.groups();
-        const cached = sent.lacking(0, state, groups);
-        const offset = state.offset + frames;
+        const cached = sent.lacking('e1', groups);
+        const streamWatermark = Math.min(...watermarks);
         ([cached, groups] as BatchGroup[][]).forEach((gs, r) => {
           const sets = redis[r]!;
           for (const g of gs) {
-            const lists = g.lacking ?? [g.uids, g.uids, g.uids, g.uids];
-            const keys = [...WINDOWS.map((w) => `${w.name}:${g.minute - (g.minute % w.sizeSec)}`), `hll:${g.minute - (g.minute % 3600)}`];
+            const lists = g.lacking ?? Array(TARGETS).fill(g.uids);
+            const bounds = windowBounds(g.minute);
+            const keys = [...GRAINS.map((w, i) => `${w.window}:${bounds[i]![0]}`), `hll:${bounds[1]![0]}`];
             keys.forEach((key, t) => {
-              if (t < WINDOWS.length && t < g.level) return;
+              if (t < GRAINS.length) {
+                if (t < g.level || bounds[t]![1] + lateness <= streamWatermark) return; // late: counted, not added
+                closedAt.set(key, bounds[t]![1] + lateness);
+              }
               if (!sets.has(key)) sets.set(key, new Set());
               for (const uid of lists[t]!) sets.get(key)!.add(uid);
             });
           }
-          for (const key of sets.keys()) {
-            const [name, start] = key.split(':') as [string, string];
-            const size = WINDOWS.find((w) => w.name === name)?.sizeSec;
-            if (size && Number(start) + size + lateness <= c.watermark) sets.delete(key);
-          }
         });
-        sent.applied(0, offset, c.watermark, cached);
-        state = { offset, watermark: c.watermark };
+        watermarks[partition] = c.watermark;
+        sent.applied('e1', c.watermark, cached);
+        const released = Math.min(...watermarks);
+        for (const sets of redis) for (const key of sets.keys()) if ((closedAt.get(key) ?? Infinity) <= released) sets.delete(key);
         const view = (sets: Map<string, Set<string>>) => Object.fromEntries([...sets].map(([k, v]) => [k, [...v].sort()]));
         expect(view(redis[0]!)).toEqual(view(redis[1]!));
       }

@@ -1,94 +1,82 @@
-// Which uids this process has added to each partition's user sets and hourly HyperLogLogs in
+// Which uids this process has added to the windows' user sets and hourly HyperLogLogs in
 // Redis, so that a batch sends a window only the uids its set lacks. A user active all minute
-// appears in many batches, but only its first frame of each window changes that window's
-// set: the rest were sent, and added again to no effect, at four set operations per frame.
+// appears in many batches (and, unkeyed, in every partition), but only its first frame of each
+// window changes that window's set: the rest were sent, and added again to no effect.
 //
 // What is remembered is only ever a part of what Redis holds, which is all the answers need:
-//   - a partition's memory is used only for the batch that starts where its last batch ended
-//     (same applied offset), so batches applied meanwhile by another process (after a
-//     rebalance) or refused make it start over, empty;
+//   - the sets are shared by all partitions and only grow within an epoch (see
+//     window-store.ts), so what any batch of this process added is there for every other;
+//     a new epoch starts with nothing, and so does this memory;
 //   - it is added to only once Redis has taken the batch;
-//   - Redis deletes a window's set once the watermark has passed its end plus the allowed
-//     lateness, after which no frame is in time for it and so none is added to it; the same
-//     window is forgotten here then (an hour's HyperLogLog with its hour, though late frames
-//     still go to it, then sent in full);
+//   - Redis releases a window's set once the stream's watermark has passed its end plus the
+//     allowed lateness; after that no frame is added to it (it counts as late), so what is
+//     remembered of it is never used to leave a uid out of a set that lacks it; it is
+//     forgotten here once a partition's watermark passes that point;
 //   - each window remembers at most MAX_PER_WINDOW uids; past that, the rest are sent again
 //     each time, unless a smaller window of theirs remembers them.
-// Whatever was sent a minute was sent its hour too (unless the hour had it), and whatever was
-// sent an hour was sent its day and HyperLogLog too: so a uid its minute remembers is in all
-// four, and one lookup settles most uids.
-import { WINDOWS } from './classify-activity';
-import type { BatchGroup, PartitionState, UidTargets } from './window-store';
+// Whatever was sent a minute was sent its hour too (unless the hour had it), and so on up to
+// the largest grain, and whatever was sent a minute or an hour was sent the hour's
+// HyperLogLog too: so a uid its minute remembers is in all targets, and one lookup settles
+// most uids.
+import { GRAINS, windowBounds } from './grains';
+import type { BatchGroup } from './window-store';
 
-/** Uids remembered per window and partition: ~4 MB of strings and set entries at most. */
-export const MAX_PER_WINDOW = 50_000;
+/** Uids remembered per window: ~8 MB of strings and set entries at most. */
+export const MAX_PER_WINDOW = 100_000;
 
-const HLL = WINDOWS.length; // index of the hour's HyperLogLog among a group's targets
-const HOUR = 3600;
+const HLL = GRAINS.length; // index of the hour's HyperLogLog among a group's targets
+const HOUR = GRAINS.findIndex((g) => g.grain === 'hour');
 
 interface Window {
-  /** Forgotten once the watermark passes this. */
+  /** Forgotten once a watermark passes this. */
   until: number;
   uids: Set<string>;
 }
 
-interface Partition {
-  /** The applied offset this memory is the state of. */
-  offset: number;
-  windows: Map<string, Window>;
-}
-
 export interface SentUids {
-  /** Each group with what each of its targets lacks, as far as this process knows. */
-  lacking(partition: number, from: PartitionState, groups: BatchGroup[]): BatchGroup[];
-  /** The groups (from `lacking`) were applied: the partition's state is now `offset`, `watermark`. */
-  applied(partition: number, offset: number, watermark: number, groups: BatchGroup[]): void;
-  /** The partition's memory is of no further use (the batch was refused). */
-  forget(partition: number): void;
-  /** Uids remembered over all partitions and windows. */
+  /** Each group with what each of its targets lacks, as far as this process knows of `epoch`. */
+  lacking(epoch: string, groups: BatchGroup[]): BatchGroup[];
+  /** The groups (from `lacking`) were applied in `epoch`, leaving a partition at `watermark`. */
+  applied(epoch: string, watermark: number, groups: BatchGroup[]): void;
+  /** Uids remembered over all windows. */
   size(): number;
 }
 
 export function sentUids(allowedLatenessSec: number): SentUids {
-  const partitions = new Map<number, Partition>();
-  // a group's targets: the minute's, hour's and day's sets, then the hour's HyperLogLog
-  const targets = (g: BatchGroup) => [
-    ...WINDOWS.map(({ name, sizeSec }) => {
-      const start = g.minute - (g.minute % sizeSec);
-      return { key: `${name}:${start}`, until: start + sizeSec + allowedLatenessSec };
-    }),
-    { key: `hll:${g.minute - (g.minute % HOUR)}`, until: g.minute - (g.minute % HOUR) + HOUR + allowedLatenessSec },
-  ];
+  let known = { epoch: '', windows: new Map<string, Window>() };
+  const of = (epoch: string) => {
+    if (known.epoch !== epoch) known = { epoch, windows: new Map() };
+    return known.windows;
+  };
+  // a group's targets: each grain's set, then the hour's HyperLogLog
+  const targets = (g: BatchGroup) => {
+    const bounds = windowBounds(g.minute);
+    return [
+      ...GRAINS.map(({ window }, r) => ({ key: `${window}:${bounds[r]![0]}`, until: bounds[r]![1] + allowedLatenessSec })),
+      { key: `hll:${bounds[HOUR]![0]}`, until: bounds[HOUR]![1] + allowedLatenessSec },
+    ];
+  };
 
   return {
-    lacking(partition, from, groups) {
-      let known = partitions.get(partition);
-      if (known?.offset !== from.offset) partitions.set(partition, (known = { offset: from.offset, windows: new Map() }));
-      const { windows } = known;
+    lacking(epoch, groups) {
+      const windows = of(epoch);
       return groups.map((g) => {
-        const [minute, hour, day, hll] = targets(g).map(({ key }) => windows.get(key)?.uids);
-        const lacking: UidTargets = [[], [], [], []];
+        const sets = targets(g).map(({ key }) => windows.get(key)?.uids);
+        const lacking: string[][] = sets.map(() => []);
         // a window the group is late for gets no uids (its late frames are counted instead)
         for (const uid of g.uids) {
-          if (g.level === 0) {
-            if (minute?.has(uid)) continue;
-            lacking[0].push(uid);
-          }
-          if (g.level <= 1) {
-            if (hour?.has(uid)) continue;
-            lacking[1].push(uid);
-          }
-          if (g.level <= 2 && !day?.has(uid)) lacking[2].push(uid);
-          if (!hll?.has(uid)) lacking[HLL].push(uid);
+          let r = g.level;
+          // what a minute or hour set remembers was sent to the larger grains' sets and to the
+          // hour's HyperLogLog too (a day's or month's set spans other hours)
+          if (r <= HOUR && sets[r]?.has(uid)) continue;
+          for (; r < GRAINS.length && !sets[r]?.has(uid); r++) lacking[r]!.push(uid);
+          if (!sets[HLL]?.has(uid)) lacking[HLL]!.push(uid);
         }
         return { ...g, lacking };
       });
     },
-    applied(partition, offset, watermark, groups) {
-      const known = partitions.get(partition);
-      if (!known) return;
-      known.offset = offset;
-      const { windows } = known;
+    applied(epoch, watermark, groups) {
+      const windows = of(epoch);
       for (const g of groups) {
         if (!g.lacking) continue;
         targets(g).forEach(({ key, until }, t) => {
@@ -104,12 +92,9 @@ export function sentUids(allowedLatenessSec: number): SentUids {
       }
       for (const [key, window] of windows) if (window.until <= watermark) windows.delete(key);
     },
-    forget(partition) {
-      partitions.delete(partition);
-    },
     size() {
       let n = 0;
-      for (const { windows } of partitions.values()) for (const w of windows.values()) n += w.uids.size;
+      for (const w of known.windows.values()) n += w.uids.size;
       return n;
     },
   };

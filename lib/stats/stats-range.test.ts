@@ -13,8 +13,15 @@ describe('parseStatsRange', () => {
     expect(parse('grain=day&from=2026-11-01T05:00:00Z&to=2026-11-03T00:00:00Z')).toEqual({ grain: 'day', from: sec('2026-11-01T00:00:00Z'), to: sec('2026-11-03T00:00:00Z') });
   });
 
+  it('takes calendar months: aligned to the month, a year by default, at most ten years', () => {
+    expect(parse('grain=month')).toEqual({ grain: 'month', from: sec('2025-11-01T00:00:00Z'), to: sec('2026-11-21T10:30:20Z') });
+    expect(parse('grain=month&from=0001-03-09T00:00:00Z&to=0001-05-01T00:00:00Z')).toEqual({ grain: 'month', from: sec('0001-03-01T00:00:00Z'), to: sec('0001-05-01T00:00:00Z') });
+    expect(parse('grain=month&from=2016-11-01T00:00:00Z&to=2026-11-01T00:00:00Z').grain).toBe('month');
+    expect(() => parse('grain=month&from=2016-10-31T00:00:00Z&to=2026-11-01T00:00:00Z')).toThrow('to: a month view covers at most 120 months');
+  });
+
   it.each([
-    ['grain=week', 'grain: expected minute, hour or day'],
+    ['grain=week', 'grain: expected minute, hour, day, month'],
     ['from=yesterday', 'from: expected an ISO 8601 time'],
     ['from=2026-11-21T11:00:00Z', 'from: must be before to'],
     ['from=2026-11-01T00:00:00Z', 'to: a minute view covers at most 2880 minutes'],

@@ -1,12 +1,15 @@
-// Distinct users per event-time tumbling window (a minute, an hour, a day), for one stream
-// (one Kafka partition: keying by uid puts each user in one partition, so per-partition
-// counts add up exactly). The reference semantics the activity worker implements in Redis.
+// Distinct users per event-time tumbling window (a minute, an hour, a day, a month: a grain of
+// grains.ts, or any fixed size), for one stream. The reference semantics the activity worker
+// implements in Redis, per partition (see window-store.ts for how the partitions' windows
+// share their user sets).
 //
 // The watermark is the greatest event time seen. A window is emitted once the watermark
 // passes its end; until the watermark passes its end plus the allowed lateness, a late
 // event still updates it (and it is emitted again if its count changed). Events later than
 // that are counted as late for their window, never silently dropped. A window's user set
 // is released once it can no longer change, so memory stays bounded.
+
+import { type Grain, windowEnd, windowStart } from './grains';
 
 export interface WindowUpdate {
   /** Start of the window, epoch seconds. */
@@ -29,11 +32,22 @@ export class TumblingWindows {
   private readonly results = new Map<number, { uniqueUsers: number; lateEvents: number; final: boolean }>();
   private readonly dirty = new Set<number>();
 
+  private readonly startOf: (tsSec: number) => number;
+  private readonly endOf: (start: number) => number;
+
   constructor(
     private readonly allowedLatenessSec: number,
-    private readonly sizeSec = 60,
+    size: number | Grain = 60,
     private readonly retainSec = 2 * 60 * 60,
-  ) {}
+  ) {
+    if (typeof size === 'number') {
+      this.startOf = (ts) => Math.floor(ts / size) * size;
+      this.endOf = (start) => start + size;
+    } else {
+      this.startOf = (ts) => windowStart(size, ts);
+      this.endOf = (start) => windowEnd(size, start);
+    }
+  }
 
   get currentWatermark(): number {
     return this.watermark;
@@ -44,8 +58,8 @@ export class TumblingWindows {
   }
 
   add(uid: string, tsSec: number): void {
-    const start = Math.floor(tsSec / this.sizeSec) * this.sizeSec;
-    if (start + this.sizeSec + this.allowedLatenessSec <= this.watermark) {
+    const start = this.startOf(tsSec);
+    if (this.endOf(start) + this.allowedLatenessSec <= this.watermark) {
       const result = this.results.get(start) ?? { uniqueUsers: 0, lateEvents: 0, final: true };
       result.lateEvents++;
       this.results.set(start, result);
@@ -63,7 +77,7 @@ export class TumblingWindows {
   private advance(watermark: number): void {
     this.watermark = watermark;
     for (const [start, window] of this.open) {
-      const end = start + this.sizeSec;
+      const end = this.endOf(start);
       if (!window.emitted && end <= watermark) {
         window.emitted = true;
         this.dirty.add(start);
@@ -76,7 +90,7 @@ export class TumblingWindows {
       }
     }
     for (const start of this.results.keys()) {
-      if (start + this.sizeSec + this.retainSec <= watermark && !this.dirty.has(start)) this.results.delete(start);
+      if (this.endOf(start) + this.retainSec <= watermark && !this.dirty.has(start)) this.results.delete(start);
     }
   }
 

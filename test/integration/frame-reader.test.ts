@@ -12,7 +12,7 @@ import { loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { readAndApply } from '../../lib/stats/read-and-apply';
 import type { HeldFrames } from '../../lib/kafka/held-batch';
 import { frameRegion, packFrames } from '../../lib/stats/read-batch';
-import { type PartitionState, liveFigures, readPartitionState, statsPrefix } from '../../lib/stats/window-store';
+import { type PartitionState, statsPrefix, windowStore } from '../../lib/stats/window-store';
 import { createFrameReader } from '../../workers/activity-reader/reader';
 import { type Harness, createHarness } from './harness';
 
@@ -50,7 +50,9 @@ describe('frame reader', () => {
 
     const onThread = statsPrefix(`${h.topics.userActivity}.thread`);
     const here = statsPrefix(`${h.topics.userActivity}.here`);
-    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix: onThread, allowedLatenessSec: LATENESS });
+    const [threadStore, hereStore] = [windowStore(h.redis, onThread), windowStore(h.redis, here)];
+    const [threadEpoch, hereEpoch] = await Promise.all([threadStore.renewEpoch(null, 'test'), hereStore.renewEpoch(null, 'test')]);
+    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix: onThread, allowedLatenessSec: LATENESS, futureToleranceSec: 10 });
     expect(reader.kind).toBe('native');
     let threadState: PartitionState = { offset: -1, watermark: -Infinity };
     let hereState: PartitionState = { offset: -1, watermark: -Infinity };
@@ -59,7 +61,9 @@ describe('frame reader', () => {
         if (i === 3) await reader.ready(); // the first batches are likely done here, the rest on the thread
         const offset = (i + 1) * 200 - 1;
         // the fetched bytes are referenced by the reader alone while its thread reads them
-        const read = reader.read(heldFrames(fetchedBatch(batch)), { partition: 0, from: threadState, offset });
+        // record timestamps a minute into the stream: the frames after are from the future
+        const recordTs = new Float64Array(batch.length).fill((startSec + 60) * 1000);
+        const read = reader.read(heldFrames(fetchedBatch(batch)), recordTs, { partition: 0, epoch: threadEpoch, from: threadState, offset });
         const garbage = Array.from({ length: 20_000 }, (_, k) => ({ k, text: `garbage ${k}` })); // keeps the collector busy
         expect(garbage.length).toBe(20_000);
         const outcome = await read;
@@ -67,7 +71,8 @@ describe('frame reader', () => {
         threadState = { offset, watermark: outcome.watermark };
 
         const { bytes, spans } = packFrames(batch.map((t) => Buffer.from(t)));
-        const copied = await readAndApply({ redis: h.redis, prefix: here, allowedLatenessSec: LATENESS, native }, { bytes }, spans, { partition: 0, from: hereState, offset });
+        const ctx = { store: hereStore, allowedLatenessSec: LATENESS, futureToleranceSec: 10, native };
+        const copied = await readAndApply(ctx, { bytes }, spans, recordTs, { partition: 0, epoch: hereEpoch, from: hereState, offset });
         expect(copied.applied).toEqual({ ok: true });
         expect(outcome.watermark).toBe(copied.watermark);
         hereState = { offset, watermark: copied.watermark };
@@ -77,11 +82,12 @@ describe('frame reader', () => {
       await reader.close();
     }
 
-    expect(await readPartitionState(h.redis, onThread, 0)).toEqual(await readPartitionState(h.redis, here, 0));
+    expect(await threadStore.partitionState(threadEpoch, 0)).toEqual(await hereStore.partitionState(hereEpoch, 0));
     const minutes = Array.from({ length: 6 }, (_, k) => ({ window: 'm' as const, start: Math.floor(startSec / 60) * 60 + (k - 1) * 60 }));
-    const figures = await liveFigures(h.redis, onThread, minutes);
-    expect(figures).toEqual(await liveFigures(h.redis, here, minutes));
+    const figures = await threadStore.live(minutes);
+    expect(figures).toEqual(await hereStore.live(minutes));
     expect(figures.reduce((n, f) => n + f.uniqueUsers, 0)).toBeGreaterThan(1000);
+    expect(figures.reduce((n, f) => n + f.futureEvents, 0)).toBeGreaterThan(1000);
   });
   it('does the batches here while a thread that dies at boot is replaced, backing off', async () => {
     const h = await createHarness('reader-crash');
@@ -89,13 +95,15 @@ describe('frame reader', () => {
     const crashing = path.join(mkdtempSync(path.join(os.tmpdir(), 'lastmile-reader-')), 'crash.cjs');
     writeFileSync(crashing, "throw new Error('the reader thread failed at boot');");
     const prefix = statsPrefix(`${h.topics.userActivity}.crash`);
-    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix, allowedLatenessSec: LATENESS, module: pathToFileURL(crashing) });
+    const store = windowStore(h.redis, prefix);
+    const epoch = await store.renewEpoch(null, 'test');
+    const reader = await createFrameReader({ choice: 'native', redis: h.redis, redisUrl: h.config.redisUrl, prefix, allowedLatenessSec: LATENESS, futureToleranceSec: 10, module: pathToFileURL(crashing) });
     const texts = [...activityFrames({ seed: 4, users: 20, frames: 200, startSec: Math.floor(Date.now() / 1000) - 600, ratePerSec: 1, disorderSec: 1, lateFraction: 0, lateBySec: 0 })].map((f) => f.text);
     try {
       let from: PartitionState = { offset: -1, watermark: -Infinity };
       for (let i = 0; i < 10; i++) {
         const offset = (i + 1) * 20 - 1;
-        const outcome = await reader.read(heldFrames(fetchedBatch(texts.slice(i * 20, i * 20 + 20))), { partition: 0, from, offset });
+        const outcome = await reader.read(heldFrames(fetchedBatch(texts.slice(i * 20, i * 20 + 20))), new Float64Array(20).fill(Date.now()), { partition: 0, epoch, from, offset });
         expect(outcome.applied).toEqual({ ok: true });
         from = { offset, watermark: outcome.watermark };
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -105,7 +113,7 @@ describe('frame reader', () => {
       // in ~1.5 s: without a backoff a thread every ~50 ms; with it, after 0, 100, 200, 400, 800 ms
       expect(threads).toBeGreaterThanOrEqual(3);
       expect(threads).toBeLessThanOrEqual(8);
-      expect(await readPartitionState(h.redis, prefix, 0)).toEqual(from);
+      expect(await store.partitionState(epoch, 0)).toEqual(from);
     } finally {
       await reader.close();
     }

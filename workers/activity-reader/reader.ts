@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { type NativeScan, loadNativeScan } from '../../lib/stats/native-uid-ts';
 import { type ApplyTarget, type ReadOutcome, readAndApply } from '../../lib/stats/read-and-apply';
+import { windowStore } from '../../lib/stats/window-store';
 import type { HeldFrames } from '../../lib/kafka/held-batch';
 import { type FrameSource, packFrames } from '../../lib/stats/read-batch';
 import type { ReadRequest, ReaderThreadData } from './thread';
@@ -28,8 +29,8 @@ export interface FrameReader {
   /** What reads the frames, and why not the native scan where it is not. */
   kind: 'native' | 'js';
   why?: string;
-  /** Reads the batch's frames and, when none is poison, applies the batch on `target`. */
-  read(frames: HeldFrames, target: ApplyTarget): Promise<ReadOutcome>;
+  /** Reads the batch's frames (with their record timestamps) and, when none is poison, applies the batch on `target`. */
+  read(frames: HeldFrames, recordTs: Float64Array, target: ApplyTarget): Promise<ReadOutcome>;
   /** Resolves once the current thread is up. */
   ready(): Promise<void>;
   /** Batches done so far on the thread, and here (while none was up); threads started. */
@@ -77,6 +78,7 @@ export interface FrameReaderOptions {
   redisUrl: string;
   prefix: string;
   allowedLatenessSec: number;
+  futureToleranceSec: number;
   /** The thread's module, when not the bundle of thread.ts (tests). */
   module?: URL;
 }
@@ -85,7 +87,8 @@ export interface FrameReaderOptions {
 const restartDelayMs = (failures: number) => (failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** (failures - 1)));
 
 export async function createFrameReader(options: FrameReaderOptions): Promise<FrameReader> {
-  const { choice, redis, redisUrl, prefix, allowedLatenessSec } = options;
+  const { choice, redis, redisUrl, prefix, allowedLatenessSec, futureToleranceSec } = options;
+  const store = windowStore(redis, prefix);
   const loaded = choice === 'js' ? { scan: null, reason: 'STATS_READER=js' } : loadNativeScan();
   if (choice === 'native' && !loaded.scan) throw new Error(`STATS_READER=native, but the native scan is unusable: ${'reason' in loaded ? loaded.reason : ''}`);
   const scan: NativeScan | null = loaded.scan;
@@ -111,7 +114,7 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
     threads++;
     let up!: () => void;
     const worker = new Worker(module, {
-      workerData: { native: nativeFile, redisUrl, prefix, allowedLatenessSec } satisfies ReaderThreadData,
+      workerData: { native: nativeFile, redisUrl, prefix, allowedLatenessSec, futureToleranceSec } satisfies ReaderThreadData,
     });
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {
@@ -149,12 +152,12 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
   return {
     kind: scan ? 'native' : 'js',
     why: 'reason' in loaded ? loaded.reason : undefined,
-    async read(frames, target) {
+    async read(frames, recordTs, target) {
       const { worker, pending, ready } = current();
       if (!ready) {
         here++;
         const { bytes, spans } = 'region' in frames ? { bytes: frames.region, spans: frames.spans } : packFrames(frames.values);
-        return readAndApply({ redis, prefix, allowedLatenessSec, native: scan }, { bytes }, spans, target);
+        return readAndApply({ store, allowedLatenessSec, futureToleranceSec, native: scan }, { bytes }, spans, recordTs, target);
       }
       let shared: SharedArrayBuffer | undefined;
       let held: Uint8Array | undefined;
@@ -179,7 +182,7 @@ export async function createFrameReader(options: FrameReaderOptions): Promise<Fr
       const id = nextId++;
       return new Promise<ReadOutcome>((resolve, reject) => {
         pending.set(id, { resolve, reject, held });
-        const request: ReadRequest = { id, frames: source, spans, target };
+        const request: ReadRequest = { id, frames: source, spans, recordTs, target };
         // shared bytes are the thread's until it answers; the spans are copied (the batch keeps
         // its own, for a second read after a refused apply)
         worker.postMessage(request);

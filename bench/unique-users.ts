@@ -14,6 +14,11 @@
 // raw-consume.ts: same fetch sizes, every partition's batch at once, a commit per batch, nothing else),
 // the worker (bench/child.ts role "activity-worker"; done when every partition's applied
 // offset in Redis is at the end), and the raw baseline again, to show the run's noise.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import { activityFrames } from '../lib/stats/activity-generator';
 import { statsPrefix, windowStore } from '../lib/stats/window-store';
@@ -27,6 +32,11 @@ const opts = options('usage: npx tsx bench/unique-users.ts [options]', {
   partitions: { def: 6, help: 'partitions of the activity topic' },
   users: { def: 20_000, help: 'distinct users the frames are drawn from (some far more active than others)' },
   seed: { def: 1, help: 'generator seed' },
+  late: { def: 0, help: 'share of frames sent 90 s late (counted as late, not as users: a minute with them is bounded, not equal, against the ground truth)' },
+  streams: { def: true, help: 'run the Kafka Streams baseline too (Java, built from bench/kafka-streams on first use)' },
+  'streams-threads': { def: 2, help: 'Kafka Streams stream threads' },
+  grace: { def: 5, help: 'allowed lateness (the worker) and grace (Kafka Streams), s' },
+  'streams-target': { def: 2, help: 'worker / Kafka Streams frames/s to meet' },
   key: { def: 'uid', help: 'what the frames are keyed by: uid, or none (spread over the partitions in turn)' },
   rate: { def: 1000, help: 'frames per second of event time (1M frames then span ~17 minutes)' },
   workers: { def: 1, help: 'activity worker processes sharing the group (the targets are for one)' },
@@ -88,7 +98,7 @@ async function preload(stack: Stack, topic: string): Promise<Preloaded> {
     const sets = new Map<number, Set<string>>();
     let bytes = 0;
     let done = 0;
-    const frames = activityFrames({ seed: opts.seed, users: opts.users, frames: opts.frames, startSec: START_SEC, ratePerSec: opts.rate, disorderSec: 3, lateFraction: 0.01, lateBySec: 90 });
+    const frames = activityFrames({ seed: opts.seed, users: opts.users, frames: opts.frames, startSec: START_SEC, ratePerSec: opts.rate, disorderSec: 3, lateFraction: opts.late, lateBySec: 90 });
     for (const frame of frames) {
       const minute = Math.floor(frame.ts / 60) * 60;
       let users = sets.get(minute);
@@ -171,6 +181,127 @@ async function rawPass(stack: Stack, name: string, ends: Record<number, number>)
     peakRssMiB: peak,
     cpu,
     processCpu: cpuOf(cpu, ['raw consumer']),
+  };
+}
+
+const STREAMS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kafka-streams');
+
+/** Builds the Kafka Streams baseline (bench/kafka-streams) unless it is built. */
+function buildStreamsJob(): string {
+  const classes = path.join(STREAMS_DIR, 'target', 'classes');
+  if (!existsSync(path.join(classes, 'dev', 'lastmile', 'bench', 'UniqueUsersStreams.class')) || !existsSync(path.join(STREAMS_DIR, 'target', 'deps'))) {
+    say('building the Kafka Streams baseline (mvn package, Maven Central)…');
+    execFileSync('mvn', ['-q', '-f', path.join(STREAMS_DIR, 'pom.xml'), 'package', 'dependency:copy-dependencies'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return `${classes}:${path.join(STREAMS_DIR, 'target', 'deps', '*')}`;
+}
+
+interface StreamsPass extends Pass {
+  /** Minutes Kafka Streams emitted (its windows close only with new data: the last ones never do), and of those, equal to the ground truth. */
+  emitted: number;
+  exact: number;
+}
+
+/**
+ * The Kafka Streams job over the same topic, from its start until its group has committed
+ * every input offset and every offset of its repartition topics (Streams commits each
+ * second, as the worker does, so this reads up to a second late), then its results.
+ */
+async function streamsPass(stack: Stack, ends: Record<number, number>, truth: Map<number, number>): Promise<StreamsPass> {
+  const classpath = buildStreamsJob();
+  const applicationId = `${stack.env.WORKER_GROUP_PREFIX}.streams`;
+  const output = `${stack.topics.userActivity}.streams-out`;
+  await stack.admin.createTopics({ topics: [{ topic: output, numPartitions: 1 }] });
+  const sasl = adminSasl(stack.env) as { mechanism: string; username: string; password: string } | undefined;
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'lastmile-streams-'));
+  say(`Kafka Streams ${opts['streams-threads']} thread(s): dedupe per user and minute, then count, ${opts.key === 'none' ? 'repartitioned by uid' : 'on the uid keys'}…`);
+  const startMs = monoMs();
+  const child = spawn('java', ['-Xmx2g', '-cp', classpath, 'dev.lastmile.bench.UniqueUsersStreams'], {
+    env: {
+      ...process.env,
+      BOOTSTRAP_SERVERS: stack.env.KAFKA_BROKERS!,
+      SASL_USERNAME: sasl?.username ?? '',
+      SASL_PASSWORD: sasl?.password ?? '',
+      SASL_MECHANISM: sasl?.mechanism.toUpperCase() ?? '',
+      INPUT_TOPIC: stack.topics.userActivity,
+      OUTPUT_TOPIC: output,
+      APPLICATION_ID: applicationId,
+      KEYED_BY_UID: String(opts.key !== 'none'),
+      GRACE_SECONDS: String(opts.grace),
+      STREAM_THREADS: String(opts['streams-threads']),
+      STATE_DIR: stateDir,
+    },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const meter = cpuMeter({ 'kafka streams': child.pid, ...services(stack) });
+  const deadline = startMs + opts.timeout * 1000;
+  let firstMs = Number.NaN;
+  let firstFrames = 0;
+  let doneMs = Number.NaN;
+  let cpu: Cpu;
+  let peak: number | undefined;
+  try {
+    for (;;) {
+      await sleep(100);
+      if (child.exitCode !== null) throw new Error(`the Kafka Streams job exited with code ${child.exitCode}`);
+      const repartition = (await stack.admin.listTopics()).filter((t) => t.startsWith(applicationId) && t.endsWith('-repartition'));
+      const committed = await stack.admin.fetchOffsets({ groupId: applicationId, topics: [stack.topics.userActivity, ...repartition] });
+      const input = committed.find((t) => t.topic === stack.topics.userActivity)?.partitions ?? [];
+      const read = input.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      const now = monoMs();
+      if (read > 0 && Number.isNaN(firstMs)) [firstMs, firstFrames] = [now, read];
+      let drained = read >= total(ends) && repartition.length === (opts.key === 'none' ? 2 : 1);
+      for (const topic of repartition) {
+        if (!drained) break;
+        const end = await stack.admin.fetchTopicOffsets(topic);
+        const at = committed.find((t) => t.topic === topic)?.partitions ?? [];
+        drained = end.every((e) => Number(e.high) === 0 || Number(at.find((p) => p.partition === e.partition)?.offset ?? -1) >= Number(e.high));
+      }
+      if (drained) {
+        doneMs = now;
+        break;
+      }
+      if (now > deadline) throw new Error(`Kafka Streams had committed ${fmt.int(read)} of ${fmt.int(total(ends))} frames after ${opts.timeout}s`);
+    }
+  } finally {
+    cpu = meter.stop();
+    peak = peakRssMiB(child.pid!);
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  // its results: the last count of each minute it emitted
+  const counts = new Map<number, number>();
+  const consumer = new Kafka({ brokers: stack.env.KAFKA_BROKERS!.split(','), sasl: adminSasl(stack.env), clientId: 'bench-streams-out', logLevel: logLevel.NOTHING }).consumer({ groupId: `${applicationId}.out` });
+  const [outEnd] = await stack.admin.fetchTopicOffsets(output);
+  if (Number(outEnd!.high) > 0) {
+    await consumer.connect();
+    await consumer.subscribe({ topic: output, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          counts.set(Number(message.key!.readBigInt64BE()) / 1000, Number(message.value!.readBigInt64BE()));
+          if (Number(message.offset) + 1 >= Number(outEnd!.high)) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+  }
+  const exact = [...counts].filter(([minute, n]) => truth.get(minute) === n).length;
+  return {
+    name: `Kafka Streams ×${opts['streams-threads']}`,
+    startMs,
+    firstMs,
+    firstFrames,
+    doneMs,
+    frames: total(ends),
+    batches: Number.NaN,
+    peakRssMiB: peak,
+    cpu,
+    processCpu: cpuOf(cpu, ['kafka streams']),
+    emitted: counts.size,
+    exact,
   };
 }
 
@@ -266,7 +397,7 @@ const rate = (p: Pass) => p.frames / seconds(p);
 const steadyRate = (p: Pass) => (p.frames - p.firstFrames) / ((p.doneMs - p.firstMs) / 1000);
 const mib = (n: number | undefined) => (n === undefined ? '—' : `${n.toFixed(0)} MiB`);
 
-await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, async (stack) => {
+await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions), STATS_ALLOWED_LATENESS_SECONDS: String(opts.grace) }, async (stack) => {
   const topic = stack.topics.userActivity;
   say(`preloading ${fmt.int(opts.frames)} frames into ${topic} (${opts.partitions} partitions)…`);
   const loaded = await preload(stack, topic);
@@ -284,10 +415,12 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
   const emitted = await emittedMinutes(stack, loaded.truth);
   await worker.stop();
   const rawAfter = opts['raw-after'] ? await rawPass(stack, 'raw after', loaded.ends) : undefined;
+  const streams = opts.streams ? await streamsPass(stack, loaded.ends, loaded.truth) : undefined;
 
   const w = worker.pass;
   const raws = [rawBefore, ...(rawAfter ? [rawAfter] : [])];
-  const passes = [w, ...raws];
+  const passes: Pass[] = [w, ...raws, ...(streams ? [streams] : [])];
+  const streamsRatio = streams ? rate(w) / rate(streams) : Number.NaN;
   const fasterRaw = Math.max(...raws.map(rate));
   const ratio = rate(w) / fasterRaw;
   const row = (label: string, cell: (p: Pass) => string, target = '') => [label, ...passes.map(cell), target];
@@ -317,12 +450,13 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
     table([
       ['', ...passes.map((p) => p.name), 'target'],
       row('frames/s', (p) => fmt.int(rate(p)), `>= ${fmt.int(opts.target)}  ${verdict(rate(w) >= opts.target)}`),
-      row('worker / this pass', (p) => (p === w ? '' : fmt.x(rate(w) / rate(p))), `>= ${fmt.x(opts['target-ratio'])}  ${verdict(ratio >= opts['target-ratio'])}`),
+      row('worker / this pass', (p) => (p === w ? '' : fmt.x(rate(w) / rate(p))), `>= ${fmt.x(opts['target-ratio'])} raw  ${verdict(ratio >= opts['target-ratio'])}`),
+      ...(streams ? [row('worker / Kafka Streams', (p) => (p === streams ? fmt.x(streamsRatio) : ''), `>= ${fmt.x(opts['streams-target'])}  ${verdict(streamsRatio >= opts['streams-target'])}`)] : []),
       row('time, start → end', (p) => fmt.s(seconds(p))),
       row('time, start → first batch done', (p) => fmt.ms(p.firstMs - p.startMs)),
       row('frames/s after the first batch', (p) => fmt.int(steadyRate(p))),
       row('frames applied / read', (p) => fmt.int(p.frames)),
-      row('batches (frames per batch)', (p) => `${fmt.int(p.batches)} (${fmt.int(p.frames / p.batches)})`),
+      row('batches (frames per batch)', (p) => (Number.isNaN(p.batches) ? '—' : `${fmt.int(p.batches)} (${fmt.int(p.frames / p.batches)})`)),
       row(`peak RSS of the process${opts.workers > 1 ? ' (largest)' : ''}`, (p) => mib(p.peakRssMiB)),
       row(`CPU of the process${opts.workers > 1 ? '(es)' : ''}, % of a core`, (p) => `${p.processCpu.toFixed(0)}%`),
     ]),
@@ -348,6 +482,14 @@ await withStack('unique-users', { KAFKA_PARTITIONS: String(opts.partitions) }, a
       `(users ≤ exact distinct users ≤ users + late events); unique users summed ${fmt.int(users)} (${fmt.int(users / Math.max(1, emitted.rows.length))} a minute), ` +
       `late events ${fmt.int(late)}; equal to the worker's final figures in Redis: ${emitted.settled ? 'yes' : 'NO'}`,
   );
+
+  if (streams) {
+    lines.push(
+      `Kafka Streams (kafka-streams ${/<kafka\.version>([^<]+)</.exec(readFileSync(path.join(STREAMS_DIR, 'pom.xml'), 'utf8'))?.[1]}, ${opts['streams-threads']} stream thread(s), at-least-once, commit every 1 s, grace ${opts.grace} s, minutes only, ` +
+        `${opts.key === 'none' ? 'repartitioned by the uid read from each frame' : 'grouped on the uid keys, no repartition'}, then repartitioned by minute): ` +
+        `emitted ${streams.emitted} of ${loaded.truth.size} minutes (its windows close only with new data), ${streams.exact} of them equal to the ground truth`,
+    );
+  }
 
   const notes: string[] = [];
   if (w.frames !== frames) notes.push(`the worker applied ${fmt.int(w.frames)} frames of ${fmt.int(frames)}`);

@@ -5,7 +5,8 @@ import { tokenFor } from './tokens';
 
 // Six minutes of activity, an hour ago, sent through the ingest API a minute at a time:
 // minute k has 8 + 3k distinct users (each active several times). A minute shows once the
-// next one has arrived (the watermark has passed its end); the last stays open.
+// next one has arrived (the watermark has passed its end); the last once the stream has been
+// idle for STATS_PARTITION_IDLE_SECONDS (10): the watermark then follows the clock.
 const MINUTES = 6;
 const usersIn = (k: number) => 8 + 3 * k;
 const M0 = Math.floor(Date.now() / 60_000) * 60 - 60 * 60;
@@ -34,7 +35,7 @@ test('the per-minute chart fills in as the stream runs, and its CSV matches what
   await sendMinute(request, 1);
   await expect(chart).toHaveAttribute('data-points', '1'); // pushed: no reload
   for (let k = 2; k < MINUTES; k++) await sendMinute(request, k);
-  await expect(chart).toHaveAttribute('data-points', String(MINUTES - 1));
+  await expect(chart).toHaveAttribute('data-points', String(MINUTES), { timeout: 30_000 });
   await expect(chart.locator('.recharts-line-curve').first()).toBeVisible();
 
   // what the chart shows, from its data table
@@ -42,21 +43,25 @@ test('the per-minute chart fills in as the stream runs, and its CSV matches what
     trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
   );
   expect(rows.map((r) => [r[0], Number(r[1])])).toEqual(
-    Array.from({ length: MINUTES - 1 }, (_, k) => [new Date((M0 + k * 60) * 1000).toISOString(), usersIn(k)]),
+    Array.from({ length: MINUTES }, (_, k) => [new Date((M0 + k * 60) * 1000).toISOString(), usersIn(k)]),
   );
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv-unique-users').click()]);
   expect(download.suggestedFilename()).toBe('unique-users-minute.csv');
   const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
-  expect(csv[0]).toBe('window_start,unique_users,late_events,final,partial');
+  expect(csv[0]).toBe('window_start,unique_users,late_events,future_events,final,partial');
   expect(csv.slice(1).map((line) => line.split(','))).toEqual(rows);
 
   // the same minutes through the API the page reads
   const api = await (await page.request.get(`/api/stats/unique-users?grain=minute&from=${from}&to=${to}`)).json();
-  expect(api.points.map((p: { uniqueUsers: number }) => p.uniqueUsers)).toEqual(Array.from({ length: MINUTES - 1 }, (_, k) => usersIn(k)));
+  expect(api.points.map((p: { uniqueUsers: number }) => p.uniqueUsers)).toEqual(Array.from({ length: MINUTES }, (_, k) => usersIn(k)));
+  expect(api.points.every((p: { final: boolean }) => p.final)).toBe(true);
   // distinct users over the range (HyperLogLog, ±0.81%): every user of the stream is distinct
   const total = Array.from({ length: MINUTES }, (_, k) => usersIn(k)).reduce((a, b) => a + b, 0);
   expect(Math.abs(api.distinctUsers.value - total)).toBeLessThanOrEqual(Math.ceil(total * 0.03));
+  // the month so far: every user of the stream, exact, not final while the month runs
+  const month = await (await page.request.get(`/api/stats/unique-users?grain=month&from=${from}&to=${to}`)).json();
+  expect(month.points).toEqual([expect.objectContaining({ uniqueUsers: total, final: false })]);
 });
 
 test('the stats page and its API need an ops login', async ({ page }) => {

@@ -364,6 +364,22 @@ describe('unique users', () => {
     }
   }, 120_000);
 
+  it('gives exact figures for a stream loaded as the Doodle challenge loads it: kafka-console-producer, no key', async () => {
+    const h = await harness('uu-console');
+    const frames = stream(10, 4_000);
+    const worker = await createActivityWorker(h.as('activity'));
+    try {
+      // the README's instructions: cat stream.jsonl | npm run kafka:console-producer
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/kafka-console-producer.ts'], { env: { ...process.env, ...h.env }, stdio: ['pipe', 'ignore', 'inherit'] });
+      child.stdin!.end(`${frames.map((f) => f.text).join('\n')}\n`);
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect(await topicSize(h.admin, h.topics.userActivity)).toBe(frames.length);
+      await expectFiguresMatch(h, frames);
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
+
   it('counts frames keyed by something else than the uid exactly', async () => {
     const h = await harness('uu-miskeyed');
     const frames = stream(3, 6_000);

@@ -111,7 +111,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
           for (const partition of partitions) {
             const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
             if (offset < 0) continue; // nothing committed: read from the start, checked by the first batch
-            await epochs.checkPartition(partition, await store.partitionState(epoch, partition), offset);
+            await epochs.checkPartition(partition, await store.partitionState(epoch, partition), offset, epoch);
           }
         })().catch((err: unknown) => log.warn({ err }, 'checking the assigned partitions\' unique-users state failed; their first batches check it'));
       },
@@ -125,7 +125,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
           let truncated = false;
           if (!from) {
             from = await store.partitionState(epoch, partition);
-            const check = await epochs.checkPartition(partition, from, fetchedOffset);
+            const check = await epochs.checkPartition(partition, from, fetchedOffset, epoch);
             if (!check.ok || epochs.current() !== epoch) return 'skipped';
             truncated = check.truncated;
           }

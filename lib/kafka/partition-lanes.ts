@@ -24,6 +24,8 @@ export interface PartitionLanes<B extends LaneBatch> {
   reset(): void;
   /** Drop what waits in a partition's lane and accept only a batch from `offset` next (after a seek there). */
   expect(partition: number, offset: string): void;
+  /** The offset a partition's lane accepts a batch from next, if it is particular. */
+  expecting(partition: number): string | undefined;
   /** Resolves once every batch handed over so far is applied or dropped. */
   drain(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export function partitionLanes<B extends LaneBatch>(options: LaneOptions<B>): Pa
       lane.generation++;
       lane.expected = offset;
     },
+    expecting: (partition) => lanes.get(partition)?.expected,
     async drain() {
       await Promise.all([...lanes.values()].map((lane) => lane.tail));
     },

@@ -103,6 +103,9 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
     await new Promise<void>((resolve) => setImmediate(resolve));
     await options.ready;
     const fetchedOffset = Number(from);
+    // handed over before a rewind (and waiting for `ready` meanwhile): dropped
+    const waitingFor = rewinding.get(partition);
+    if (waitingFor !== undefined && fetchedOffset !== waitingFor) return;
     rewinding.delete(partition);
     const timer = metrics.batchSeconds.startTimer({ worker });
     const done = await handler.apply({ partition, held, fetchedOffset }, deadLetterFor(partition));
@@ -163,12 +166,19 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
       if (!handed && waitingFor !== undefined && Number(fetchedOffset) > waitingFor && options.lowOffset) {
         // a rewind to a start that retention has moved since: the consumer began again from the new start
         if (Number(fetchedOffset) <= (await options.lowOffset(partition))) {
+          rewinding.set(partition, Number(fetchedOffset));
           lanes.expect(partition, fetchedOffset);
           handed = await lanes.hand(queued);
         }
       }
       // kafkajs fetches on from the last resolved offset, not the committed one
       if (handed) resolveOffset(lastOffset);
+      else {
+        // fetched from elsewhere than the lane goes on from (before a seek took effect, or a
+        // seek that a batch overtook): the consumer is sent where the lane goes on from
+        const want = lanes.expecting(partition);
+        if (want !== undefined && want !== fetchedOffset) seek(partition, want);
+      }
       await heartbeat();
       metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
     },
@@ -187,6 +197,10 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
     producer,
     assigned: () => assigned,
     async rewind(partition, offset) {
+      // already on its way there, no batch from there applied yet: a second seek could land
+      // after a batch from there was handed over, and the lane would refuse the consumer's
+      // next fetch from there for good
+      if (rewinding.get(partition) === offset) return;
       rewinding.set(partition, offset);
       // a batch fetched from elsewhere is refused, not resolved: the seek stands
       lanes.expect(partition, String(offset));

@@ -50,10 +50,12 @@ export interface StatsEpoch {
   current(): string;
   /**
    * A partition's first batch after an assignment, fetched from `fetchedOffset`, against the
-   * state Redis holds for it: ok (truncated when retention cut the partition before its first
-   * frame here), or not (it is being read again; drop the batch).
+   * state Redis holds for it in `stateEpoch`: ok (truncated when retention cut the partition
+   * before its first frame here), or not (it is being read again; drop the batch). A state
+   * read for an epoch that is no longer current is not judged: the change of epoch rewound
+   * the partition already.
    */
-  checkPartition(partition: number, state: PartitionState, fetchedOffset: number): Promise<PartitionCheck>;
+  checkPartition(partition: number, state: PartitionState, fetchedOffset: number, stateEpoch: string): Promise<PartitionCheck>;
   /** Redis refused `epoch` (lost, or another worker named a new one): adopt or name the current one. */
   lost(epoch: string): Promise<void>;
   /** Compares the current epoch with Redis's. */
@@ -119,8 +121,9 @@ export function statsEpoch(deps: EpochDeps): StatsEpoch {
       if (epoch === null) throw new Error('statsEpoch: start() first');
       return epoch;
     },
-    checkPartition: (partition, state, fetchedOffset) =>
+    checkPartition: (partition, state, fetchedOffset, stateEpoch) =>
       serial(async (): Promise<PartitionCheck> => {
+        if (stateEpoch !== epoch) return { ok: false };
         const offsets = (await deps.offsets()).get(partition) ?? { low: 0, high: 0 };
         if (state.offset >= offsets.high) {
           await renew(epoch, `partition ${partition}: applied offset ${state.offset} is past the partition's end ${offsets.high} (new topic or cluster data)`);

@@ -110,8 +110,9 @@ export async function createActivityWorker(deps: WorkerDeps) {
           const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
           for (const partition of partitions) {
             const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-            if (offset < 0) continue; // nothing committed: read from the start, checked by the first batch
-            await epochs.checkPartition(partition, await store.partitionState(epoch, partition), offset, epoch);
+            const state = await store.partitionState(epoch, partition);
+            if (offset < 0) await epochs.uncommitted(partition, state, epoch);
+            else await epochs.checkPartition(partition, state, offset, epoch);
           }
         })().catch((err: unknown) => log.warn({ err }, 'checking the assigned partitions\' unique-users state failed; their first batches check it'));
       },

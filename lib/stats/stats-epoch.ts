@@ -6,8 +6,9 @@
 //   - no epoch at all (Redis lost the state, or it was never there) or one counted on
 //     another Kafka cluster: a new epoch, and every partition is read again from its first
 //     retained offset (a recount);
-//   - a partition's applied offset past the partition's end (the topic was created again,
-//     or Kafka's data was reset): the same;
+//   - a partition's applied offset past the partition's end, or applied offsets for a
+//     partition its group has no commits for (the topic was created again: Kafka deletes a
+//     deleted topic's commits; or Kafka's data was reset): the same;
 //   - another worker named a new epoch: this one's partitions are read again too;
 //   - a partition with no state while its group has read past its first offset (a worker
 //     that started on an empty epoch), or whose state ends before where the group goes on
@@ -56,6 +57,12 @@ export interface StatsEpoch {
    * the partition already.
    */
   checkPartition(partition: number, state: PartitionState, fetchedOffset: number, stateEpoch: string): Promise<PartitionCheck>;
+  /**
+   * A partition assigned with no committed offset in its group while Redis holds applied
+   * offsets for it in `stateEpoch`: the topic was created again (Kafka deletes a deleted
+   * topic's committed offsets) or the group was: a recount.
+   */
+  uncommitted(partition: number, state: PartitionState, stateEpoch: string): Promise<void>;
   /** Redis refused `epoch` (lost, or another worker named a new one): adopt or name the current one. */
   lost(epoch: string): Promise<void>;
   /** Compares the current epoch with Redis's. */
@@ -137,6 +144,11 @@ export function statsEpoch(deps: EpochDeps): StatsEpoch {
           return { ok: false };
         }
         return { ok: true, truncated: state.offset < 0 && offsets.low > 0 };
+      }),
+    uncommitted: (partition, state, stateEpoch) =>
+      serial(async () => {
+        if (stateEpoch !== epoch || state.offset < 0) return;
+        await renew(epoch, `partition ${partition}: Redis holds offsets up to ${state.offset} but the group has no commits (the topic or the group was created again)`);
       }),
     lost: (seen) =>
       serial(async () => {

@@ -16,6 +16,7 @@ import { GRAINS, type WindowName, grainOf, windowBounds, windowEnd, windowStart 
 import { referenceUidTs } from '../../lib/stats/read-uid-ts';
 import { rebuildStats } from '../../lib/stats/rebuild-stats';
 import { statsPrefix, windowStore } from '../../lib/stats/window-store';
+import { ensureTopics } from '../../lib/kafka/topics';
 import { freePort } from '../../scripts/infra/proc';
 import { createActivityWorker } from '../../workers/activity-worker';
 import { type Harness, createHarness, eventually, topicSize } from './harness';
@@ -221,7 +222,8 @@ async function expectFiguresMatch(h: Harness, frames: Frame[], options: { lateEx
   if (options.lateExpected ?? true) expect(minutes.reduce((n, [, f]) => n + f.lateEvents, 0)).toBeGreaterThan(50);
   if (!options.futureExpected) expect(minutes.reduce((n, [, f]) => n + f.futureEvents, 0)).toBe(0);
   // an undercount is never emitted as final (unless the test closed windows on purpose before more frames came)
-  if (options.emittedFinalOnce ?? true) for (const w of await emittedFinal(h)) expect(w.uniqueUsers, `${w.key} emitted final`).toBe(figures.get(w.key)?.uniqueUsers);
+  // (windows of frames the topic no longer holds, after it was created again, are not judged)
+  if (options.emittedFinalOnce ?? true) for (const w of (await emittedFinal(h)).filter((e) => figures.has(e.key))) expect(w.uniqueUsers, `${w.key} emitted final`).toBe(figures.get(w.key)?.uniqueUsers);
   return figures;
 }
 
@@ -586,6 +588,36 @@ describe('unique users', () => {
       expect(await stored(h, all)).toEqual(before);
     } finally {
       await again.stop();
+    }
+  }, 180_000);
+
+  it('recounts when the topic was created again, even holding more frames than the state had applied', async () => {
+    const h = await harness('uu-recreated');
+    const first = stream(11, 3_000);
+    await produce(h, first, { key: 'none' });
+    await replayToEnd(h);
+    const store = storeOf(h);
+    const { epoch } = await store.meta();
+    // the topic deleted and created again (Kafka deletes its commits with it), then loaded
+    // with twice as many frames: every state offset is inside the new partitions
+    await h.admin.deleteTopics({ topics: [h.topics.userActivity] });
+    await eventually(async () => ((await h.admin.listTopics()).includes(h.topics.userActivity) ? undefined : true), 30_000, 'the topic deleted');
+    await eventually(async () => {
+      try {
+        await ensureTopics(h.admin, h.env.KAFKA_TOPIC_PREFIX!, 3);
+        return (await h.admin.listTopics()).includes(h.topics.userActivity) ? true : undefined;
+      } catch {
+        return undefined; // still being deleted
+      }
+    }, 30_000, 'the topic created again');
+    const second = stream(12, 6_000);
+    await produce(h, second, { key: 'none' });
+    const worker = await createActivityWorker(h.as('activity'));
+    try {
+      await expectFiguresMatch(h, second);
+      expect((await store.meta()).epoch).not.toBe(epoch);
+    } finally {
+      await worker.stop();
     }
   }, 180_000);
 });

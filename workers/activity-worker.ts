@@ -84,8 +84,8 @@ export async function createActivityWorker(deps: WorkerDeps) {
   if (reader.kind === 'native') log.info('activity frames read by the native scan');
   else if (readerChoice === 'auto') log.warn({ why: reader.why }, 'activity frames read by the JavaScript reader, a third the speed of the native scan');
 
-  // Each partition's state as of its last applied batch; read again after an assignment.
-  const states = new Map<number, PartitionState>();
+  // Each partition's state as of its last applied batch, and its epoch; read again after an assignment.
+  const states = new Map<number, { epoch: string; state: PartitionState }>();
 
   try {
     lanes = await runLaneConsumer({
@@ -122,7 +122,9 @@ export async function createActivityWorker(deps: WorkerDeps) {
         async apply({ partition, held, fetchedOffset }, deadLetter) {
           const epoch = epochs.current();
           const last = held.offset(held.count - 1);
-          let from = states.get(partition);
+          const cached = states.get(partition);
+          // a state cached for another epoch is not this epoch's
+          let from = cached?.epoch === epoch ? cached.state : undefined;
           let truncated = false;
           if (!from) {
             from = await store.partitionState(epoch, partition);
@@ -154,11 +156,17 @@ export async function createActivityWorker(deps: WorkerDeps) {
               states.delete(partition);
               await epochs.lost(epoch); // the partitions are read again for the current epoch
               return 'skipped';
+            } else if (result.state.offset + 1 < fetchedOffset) {
+              // Redis is behind this batch (rolled back, or an epoch whose rewind of this
+              // partition is under way): applying it would skip what lies between
+              states.delete(partition);
+              await epochs.behind(partition, result.state, epoch);
+              return 'skipped';
             } else {
               from = result.state; // another pass got here first: take its state and go on from it
             }
           }
-          states.set(partition, from);
+          if (epochs.current() === epoch) states.set(partition, { epoch, state: from });
           return { processed, deadLettered };
         },
       },

@@ -110,7 +110,8 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
     const timer = metrics.batchSeconds.startTimer({ worker });
     const done = await handler.apply({ partition, held, fetchedOffset }, deadLetterFor(partition));
     drop?.(); // a batch that failed keeps its response from reuse: it is left to the garbage collector
-    if (done === 'skipped') return;
+    // skipped, or rewound meanwhile: its commit would undo the rewind's
+    if (done === 'skipped' || rewinding.has(partition)) return;
     await committer.applied(partition, next);
     metrics.eventsIn.inc({ type: worker, outcome: 'processed' }, done.processed);
     if (done.deadLettered > 0) {
@@ -162,9 +163,10 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
       const drop = options.holdBuffers?.(messages) ?? null;
       const queued = { partition, from: fetchedOffset, next: String(Number(lastOffset) + 1), held, drop };
       let handed = await lanes.hand(queued);
-      const waitingFor = rewinding.get(partition);
-      if (!handed && waitingFor !== undefined && Number(fetchedOffset) > waitingFor && options.lowOffset) {
-        // a rewind to a start that retention has moved since: the consumer began again from the new start
+      const waitingFor = rewinding.get(partition) ?? Number(lanes.expecting(partition) ?? Number.NaN);
+      if (!handed && Number(fetchedOffset) > waitingFor && options.lowOffset) {
+        // a rewind or a retry to an offset that retention has deleted since: the consumer began
+        // again from the partition's new start
         if (Number(fetchedOffset) <= (await options.lowOffset(partition))) {
           rewinding.set(partition, Number(fetchedOffset));
           lanes.expect(partition, fetchedOffset);

@@ -10,10 +10,11 @@
 //     partition its group has no commits for (the topic was created again: Kafka deletes a
 //     deleted topic's commits; or Kafka's data was reset): the same;
 //   - another worker named a new epoch: this one's partitions are read again too;
+//   - a partition whose state ends before where the group goes on, or before a batch this
+//     worker applies (Redis came back from a snapshot older than the commits): a recount too,
+//     since what the readers remember sending Redis may be gone with it;
 //   - a partition with no state while its group has read past its first offset (a worker
-//     that started on an empty epoch), or whose state ends before where the group goes on
-//     (Redis came back from a snapshot older than the commits): that partition alone is read
-//     again from where its state ends; its state is consistent up to there.
+//     that started on an empty epoch): that partition alone is read again from its start.
 //
 // The emitter does not move the watermark while a partition holding frames has none applied
 // in the epoch (window-store.ts), so a recount marks nothing final until every partition has
@@ -63,6 +64,12 @@ export interface StatsEpoch {
    * topic's committed offsets) or the group was: a recount.
    */
   uncommitted(partition: number, state: PartitionState, stateEpoch: string): Promise<void>;
+  /**
+   * Redis refused a batch from `stateEpoch` because its state for the partition ends before
+   * the batch: rolled back (a recount) or an epoch whose rewind of it is under way (read it
+   * again from its start).
+   */
+  behind(partition: number, state: PartitionState, stateEpoch: string): Promise<void>;
   /** Redis refused `epoch` (lost, or another worker named a new one): adopt or name the current one. */
   lost(epoch: string): Promise<void>;
   /** Compares the current epoch with Redis's. */
@@ -138,12 +145,28 @@ export function statsEpoch(deps: EpochDeps): StatsEpoch {
         }
         const from = state.offset + 1;
         if (fetchedOffset > Math.max(from, offsets.low)) {
-          const to = Math.max(from, offsets.low);
-          log.warn({ partition, fetchedOffset, stateEnds: from, to }, 'unique-users state ends before the group\'s commits: reading the partition again from where it ends');
+          if (state.offset >= 0) {
+            // Redis came back older than the commits: what any reader remembers sending it may
+            // be gone too (sent-uids.ts), so the whole state is counted again
+            await renew(epoch, `partition ${partition}: the state ends at ${state.offset}, before the group's commits (${fetchedOffset}): Redis was rolled back`);
+            return { ok: false };
+          }
+          const to = Math.max(0, offsets.low);
+          log.warn({ partition, fetchedOffset, to }, 'unique-users state has nothing of this partition, which its group has read: reading it again from its start');
           await deps.rewind(partition, to);
           return { ok: false };
         }
-        return { ok: true, truncated: state.offset < 0 && offsets.low > 0 };
+        // frames before the first one here were cut by retention
+        return { ok: true, truncated: offsets.low > from };
+      }),
+    behind: (partition, state, stateEpoch) =>
+      serial(async () => {
+        if (stateEpoch !== epoch) return; // the change of epoch rewound the partition
+        if (state.offset >= 0) {
+          await renew(epoch, `partition ${partition}: Redis's state (${state.offset}) fell behind what this worker applied: Redis was rolled back`);
+          return;
+        }
+        await deps.rewind(partition, Math.max(0, (await deps.offsets()).get(partition)?.low ?? 0));
       }),
     uncommitted: (partition, state, stateEpoch) =>
       serial(async () => {

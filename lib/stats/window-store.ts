@@ -132,11 +132,12 @@ local now, idle, lateness = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[
 local holding, newest, missing
 for c = 6, #ARGV, 2 do
   local s = redis.call('HMGET', P .. 'p' .. ARGV[c], 'offset', 'wm', 'at')
-  if not s[1] then missing = true end
   local wm, at = tonumber(s[2]), tonumber(s[3])
+  local unread = not s[1] or tonumber(s[1]) + 1 < tonumber(ARGV[c + 1])
+  -- no state, or none with event time yet (only poison so far) while frames wait: unknown
+  if not s[1] or (not wm and unread) then missing = true end
   if wm then
     if not newest or wm > newest then newest = wm end
-    local unread = tonumber(s[1]) + 1 < tonumber(ARGV[c + 1])
     if (now - at < idle or unread) and (not holding or wm < holding) then holding = wm end
   end
 end
@@ -324,7 +325,10 @@ export function windowStore(redis: Redis, base: string) {
       let deleted = 0;
       const stream = redis.scanStream({ match: `${base.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 });
       for await (const keys of stream as AsyncIterable<string[]>) {
-        const doomed = keys.filter((k) => (keep === null ? true : k !== `${base}meta` && !k.startsWith(at(keep)) && !k.startsWith(`${base}emitter`)));
+        // an epoch named since the scan began is kept too
+        const current = keep === null ? null : (await this.meta()).epoch;
+        const kept = (k: string) => k === `${base}meta` || k.startsWith(`${base}emitter`) || k.startsWith(at(keep!)) || (current !== null && k.startsWith(at(current)));
+        const doomed = keep === null ? keys : keys.filter((k) => !kept(k));
         if (doomed.length > 0) deleted += await redis.unlink(...doomed);
       }
       return deleted;

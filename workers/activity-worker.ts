@@ -26,9 +26,8 @@ export const ACTIVITY_FETCH: Pick<ConsumerConfig, 'maxBytes' | 'maxBytesPerParti
 };
 
 const POISON_REASON = 'not a JSON object with a top-level uid (string, 1-128 chars) and ts (epoch seconds, number or numeric string)';
-/** How often a worker compares its epoch with Redis's, and how long the partitions' offsets are cached. */
+/** How often a worker compares its epoch with Redis's. */
 const EPOCH_POLL_MS = 2_000;
-const OFFSETS_TTL_MS = 2_000;
 
 export async function createActivityWorker(deps: WorkerDeps) {
   const { kafka, redis, topics, log, metrics } = deps;
@@ -49,21 +48,15 @@ export async function createActivityWorker(deps: WorkerDeps) {
   const buffers = pooled?.inPlace ? pooled : null;
 
   const admin = kafka.admin();
-  let cached: { at: number; offsets: Promise<Map<number, PartitionOffsets>> } | undefined;
-  const offsets = (fresh = false) => {
-    if (fresh || !cached || Date.now() - cached.at > OFFSETS_TTL_MS) {
-      const fetching = admin.fetchTopicOffsets(topic).then((list) => new Map(list.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }])));
-      fetching.catch(() => (cached = undefined));
-      cached = { at: Date.now(), offsets: fetching };
-    }
-    return cached.offsets;
-  };
+  // every caller needs the offsets as they stand (a partition with unread frames holds the watermark)
+  const offsets = async (): Promise<Map<number, PartitionOffsets>> =>
+    new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
   let lanes: Awaited<ReturnType<typeof runLaneConsumer>> | undefined;
   const epochs = statsEpoch({
     store,
     log,
     clusterId: async () => (await admin.describeCluster()).clusterId,
-    offsets: () => offsets(true),
+    offsets,
     rewind: async (partition, offset) => {
       states.delete(partition);
       await lanes?.rewind(partition, offset);
@@ -116,7 +109,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
           }
         })().catch((err: unknown) => log.warn({ err }, 'checking the assigned partitions\' unique-users state failed; their first batches check it'));
       },
-      lowOffset: async (partition) => (await offsets(true)).get(partition)?.low ?? 0,
+      lowOffset: async (partition) => (await offsets()).get(partition)?.low ?? 0,
       handler: {
         /** Reads a batch and applies it to Redis (unless applied already). */
         async apply({ partition, held, fetchedOffset }, deadLetter) {
@@ -187,7 +180,6 @@ export async function createActivityWorker(deps: WorkerDeps) {
   }, EPOCH_POLL_MS);
   poll.unref();
 
-  const publisher = lanes.producer;
   const loop = leasedLoop({
     redis,
     key: `${prefix}emitter`,
@@ -199,12 +191,11 @@ export async function createActivityWorker(deps: WorkerDeps) {
           store,
           epoch: epochs,
           db: deps.db,
-          producer: publisher,
+          producer: lanes.producer,
           topic: topics.uniqueUsers,
           channel: statsChannel(topics),
           publish: (channel, message) => redis.publish(channel, message),
-          // fresh: a partition with frames not yet read holds the watermark back
-          partitions: async () => [...(await offsets(true))].filter(([, o]) => o.high > o.low).map(([partition, o]) => ({ partition, end: o.high })),
+          partitions: async () => [...(await offsets())].filter(([, o]) => o.high > o.low).map(([partition, o]) => ({ partition, end: o.high })),
           allowedLatenessSec,
           partitionIdleMs,
         },

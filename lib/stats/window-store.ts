@@ -298,7 +298,7 @@ function encodeUids(args: (string | number)[], uids: string[]): void {
 /** The key prefix of one activity topic's windows. */
 export const statsPrefix = (activityTopic: string) => `stats:${activityTopic}:`;
 
-export const newEpoch = () => randomBytes(6).toString('hex');
+const newEpoch = () => randomBytes(6).toString('hex');
 
 export type WindowStore = ReturnType<typeof windowStore>;
 
@@ -320,15 +320,14 @@ export function windowStore(redis: Redis, base: string) {
       return cmd.statsRenew(0, base, seen ?? '', newEpoch(), cluster);
     },
 
-    /** Deletes every key of this topic's windows but those of `keep` (null: all, meta too). */
-    async deleteEpochs(keep: string | null): Promise<number> {
+    /** Deletes every key of this topic's windows but those of `keep` (and of an epoch named since). */
+    async deleteEpochs(keep: string): Promise<number> {
       let deleted = 0;
       const stream = redis.scanStream({ match: `${base.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 });
       for await (const keys of stream as AsyncIterable<string[]>) {
-        // an epoch named since the scan began is kept too
-        const current = keep === null ? null : (await this.meta()).epoch;
-        const kept = (k: string) => k === `${base}meta` || k.startsWith(`${base}emitter`) || k.startsWith(at(keep!)) || (current !== null && k.startsWith(at(current)));
-        const doomed = keep === null ? keys : keys.filter((k) => !kept(k));
+        const current = (await this.meta()).epoch;
+        const kept = (k: string) => k === `${base}meta` || k.startsWith(`${base}emitter`) || k.startsWith(at(keep)) || (current !== null && k.startsWith(at(current)));
+        const doomed = keys.filter((k) => !kept(k));
         if (doomed.length > 0) deleted += await redis.unlink(...doomed);
       }
       return deleted;

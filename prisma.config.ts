@@ -14,6 +14,18 @@ export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
   async adapter() {
-    return new PrismaPg({ connectionString });
+    const factory = new PrismaPg({ connectionString });
+    const connect = factory.connect.bind(factory);
+    // The adapter runs a migration as its pieces between semicolons, each on any connection
+    // of its pool: a function body (migration 0005) breaks, and BEGIN/COMMIT may not pair.
+    // One query of the whole script on one connection runs it as Postgres's own psql would.
+    factory.connect = async () => {
+      const adapter = await connect();
+      adapter.executeScript = async (script) => {
+        await adapter.underlyingDriver().query(script);
+      };
+      return adapter;
+    };
+    return factory;
   },
 });

@@ -1,7 +1,9 @@
 // Wires a named worker from config: its Kafka, Redis and Postgres clients, metrics and
-// readiness checks. Used by workers/index.ts and the benchmarks alike.
+// readiness checks, and the history's upkeep. Used by workers/index.ts and the benchmarks alike.
 import type { Config } from '../lib/config';
 import { createDb } from '../lib/db/client';
+import { historyMaintenance } from '../lib/db/history-maintenance';
+import { leasedLoop } from '../lib/kafka/leased-loop';
 import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
 import type { Log } from '../lib/observability/log';
@@ -45,6 +47,14 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
     await running.stop();
     throw err;
   }
+  // every worker offers to keep the history's partitions; one at a time does it
+  const maintenance = leasedLoop({
+    redis,
+    key: `lastmile:${config.worker.groupPrefix}:history-maintenance`,
+    intervalMs: 60_000,
+    tasks: [historyMaintenance({ db, retention: config.history.retentionDays, log })],
+    log,
+  });
   return {
     metrics,
     checks: {
@@ -53,6 +63,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
       postgres: () => db.$queryRaw`SELECT 1`,
     },
     async close() {
+      await maintenance.stop();
       await running.stop();
       await admin.disconnect();
       await db.$disconnect();

@@ -75,6 +75,15 @@ export function loadConfig(env: Env = process.env) {
       reader: readEnum(env, 'STATS_READER', 'auto', READERS),
       fetchBuffers: readEnum(env, 'STATS_FETCH_BUFFERS', 'pooled', FETCH_BUFFERS),
     },
+    history: {
+      // days each partitioned table keeps (lib/db/history-partitions.ts); a day goes whole
+      retentionDays: {
+        locations: readInt(env, 'HISTORY_RETENTION_DAYS', 30, 1, 36_500),
+        // an order's timeline is rebuilt from its events: they are kept longer
+        orders: readInt(env, 'ORDER_HISTORY_RETENTION_DAYS', 90, 1, 36_500),
+        samples: readInt(env, 'INGEST_SAMPLE_RETENTION_DAYS', 35, 1, 36_500),
+      },
+    },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),
       groupPrefix: readString(env, 'WORKER_GROUP_PREFIX', 'lastmile'),

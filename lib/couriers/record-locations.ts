@@ -5,6 +5,7 @@
 // is the courier's alone (its orderId is dropped before anything is stored or announced).
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
+import { historyGuard } from '../db/history-partitions';
 import type { CourierLocation } from '../events/registry';
 import { COURIERS_GEO_KEY, courierLocationKey, orderLocationKey } from './keys';
 import { newestPerKey } from './newest-per-key';
@@ -72,25 +73,34 @@ export async function recordLocations(
   pings = await scopeToAssignments(deps, pings);
   const newestByCourier = newestPerKey(pings, (p) => p.courierId, (p) => p.occurredAt);
   const newestByOrder = newestPerKey(pings, (p) => p.orderId, (p) => p.occurredAt);
-  // one script call for the batch: a command per ping cost the worker more than Redis did
+  const history = insertHistory(deps.db, pings);
+  const couriers = newestByCourier.map(toStored);
+  const hot = writeLocationsIfNewer(deps.redis, couriers, newestByOrder.map(toStored)).then(async (stored) => {
+    const moved = couriers.filter((_, i) => stored[i]);
+    if (moved.length > 0) await announce(moved);
+  });
+  await Promise.all([hot, history]);
+}
+
+/**
+ * Writes each courier's and each order's location unless a newer one is stored, couriers'
+ * into the GEO set too, in one script call (a command per ping cost the worker more than
+ * Redis did). Returns, per courier location, whether it was stored.
+ */
+export async function writeLocationsIfNewer(redis: Redis, couriers: StoredLocation[], orders: StoredLocation[]): Promise<boolean[]> {
+  if (couriers.length + orders.length === 0) return [];
   const keys: (string | number)[] = [COURIERS_GEO_KEY];
   const args: (string | number)[] = [];
-  for (const p of newestByCourier) {
-    keys.push(courierLocationKey(p.courierId));
-    args.push(p.occurredAt, JSON.stringify(toStored(p)), p.lng, p.lat, p.courierId);
+  for (const l of couriers) {
+    keys.push(courierLocationKey(l.courierId));
+    args.push(l.occurredAt, JSON.stringify(l), l.lng, l.lat, l.courierId);
   }
-  for (const p of newestByOrder) {
-    keys.push(orderLocationKey(p.orderId!));
-    args.push(p.occurredAt, JSON.stringify(toStored(p)), '', '', '');
+  for (const l of orders) {
+    keys.push(orderLocationKey(l.orderId!));
+    args.push(l.occurredAt, JSON.stringify(l), '', '', '');
   }
-  const history = insertHistory(deps.db, pings);
-  const hot = withCommands(deps.redis)
-    .setLocationsIfNewer(keys.length, keys.concat(args))
-    .then(async (stored) => {
-      const moved = newestByCourier.filter((_, i) => stored[i] === 1).map(toStored);
-      if (moved.length > 0) await announce(moved);
-    });
-  await Promise.all([hot, history]);
+  const stored = await withCommands(redis).setLocationsIfNewer(keys.length, keys.concat(args));
+  return couriers.map((_, i) => stored[i] === 1);
 }
 
 /** Who carries each of these orders (readAssignments, or the location worker's AssignmentCache). */
@@ -136,11 +146,11 @@ function insertHistory(db: Db, pings: CourierLocation[]) {
     speed[i] = p.speedMps ?? null;
     heading[i] = p.headingDeg ?? null;
   });
-  return db.$executeRaw`
+  return historyGuard(db, 'courier_location_history').insert(pings.map((p) => p.occurredAt), () => db.$executeRaw`
     INSERT INTO courier_location_history (event_id, courier_id, order_id, lat, lng, occurred_at, accuracy_m, speed_mps, heading)
     SELECT * FROM unnest(${ids}::text[], ${couriers}::text[], ${orders}::text[], ${lats}::float8[], ${lngs}::float8[],
                          ${times}::timestamptz[], ${accuracy}::float8[], ${speed}::float8[], ${heading}::float8[])
-    ON CONFLICT (event_id) DO NOTHING`;
+    ON CONFLICT (event_id, occurred_at) DO NOTHING`);
 }
 
 export async function readLocation(redis: Redis, key: string): Promise<StoredLocation | null> {

@@ -5,6 +5,7 @@
 // Idempotent: applying the same events again changes nothing.
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
+import { historyGuard } from '../db/history-partitions';
 import type { OrderEvent } from '../events/registry';
 import { queueOrderStatus } from './order-status-store';
 import { isTerminal } from './state-machine';
@@ -29,16 +30,16 @@ const assignedCourier = (timeline: Timeline) => timeline.accepted.findLast((e) =
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 function insertRawEvents(db: Db, events: OrderEvent[]) {
-  return db.$executeRaw`
+  return historyGuard(db, 'order_events').insert(events.map((e) => e.occurredAt), () => db.$executeRaw`
     INSERT INTO order_events (event_id, order_id, status, occurred_at, courier_id, reason, payload)
     SELECT * FROM unnest(${events.map((e) => e.eventId)}::text[], ${events.map((e) => e.orderId)}::text[],
                          ${events.map((e) => e.status)}::text[], ${events.map((e) => new Date(e.occurredAt))}::timestamptz[],
                          ${events.map((e) => e.courierId ?? null)}::text[], ${events.map((e) => e.reason ?? null)}::text[],
                          ${events.map((e) => JSON.stringify(e))}::jsonb[])
-    ON CONFLICT (event_id) DO NOTHING`;
+    ON CONFLICT (event_id, occurred_at) DO NOTHING`);
 }
 
-async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promise<OrderNotification[]> {
+async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline, now: Date): Promise<OrderNotification[]> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${orderId}))`;
 
   // Anomalies: what the timeline refuses now (a late event may have made one legal).
@@ -66,19 +67,23 @@ async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promi
     dropoffLng: created.dropoff?.lng ?? null,
   };
   // One notification per accepted change, ever, numbered in the order they are first accepted:
-  // the ones already sent are 1..n, so the new ones follow.
-  const notified = new Set((await tx.notification.findMany({ where: { orderId }, select: { eventId: true } })).map((n) => n.eventId));
+  // the new ones follow the last one sent (retention may have dropped the oldest: the order
+  // row remembers the last number).
+  const sent = await tx.notification.findMany({ where: { orderId }, select: { eventId: true, seq: true } });
+  const notified = new Set(sent.map((n) => n.eventId));
+  const previous = await tx.order.findUnique({ where: { id: orderId }, select: { lastSeq: true } });
+  const lastSent = Math.max(previous?.lastSeq ?? 0, ...sent.map((n) => n.seq));
   const notifications = timeline.accepted
     .filter((e) => !notified.has(e.eventId))
     .map((e, i): OrderNotification => ({
       orderId,
-      seq: notified.size + i + 1,
+      seq: lastSent + i + 1,
       eventId: e.eventId,
       status: e.status,
       occurredAt: e.occurredAt,
       ...(e.reason ? { reason: e.reason } : {}),
     }));
-  const row = { ...fields, lastSeq: notified.size + notifications.length };
+  const row = { ...fields, lastSeq: lastSent + notifications.length };
   await tx.order.upsert({ where: { id: orderId }, create: { id: orderId, ...row }, update: row });
 
   // Status history = the accepted changes, exactly.
@@ -89,7 +94,8 @@ async function applyTimeline(tx: Tx, orderId: string, timeline: Timeline): Promi
   });
   if (notifications.length > 0) {
     await tx.notification.createMany({
-      data: notifications.map((n) => ({ orderId, seq: n.seq, eventId: n.eventId, kind: 'status', payload: { ...n } })),
+      // created_at is the partition key: the day whose partition the caller made sure of
+      data: notifications.map((n) => ({ orderId, seq: n.seq, eventId: n.eventId, kind: 'status', payload: { ...n }, createdAt: now })),
     });
   }
   return notifications;
@@ -109,11 +115,14 @@ export async function applyOrderEvents(deps: { db: Db; redis: Redis }, events: O
   }
   const timelines = orderIds.map((id) => [id, buildTimeline(byOrder.get(id) ?? [])] as const);
 
-  const notifications = await deps.db.$transaction(async (tx) => {
-    const all: OrderNotification[] = [];
-    for (const [orderId, timeline] of timelines) all.push(...(await applyTimeline(tx, orderId, timeline)));
-    return all;
-  });
+  const now = new Date();
+  const notifications = await historyGuard(deps.db, 'notifications').insert([now.getTime()], () =>
+    deps.db.$transaction(async (tx) => {
+      const all: OrderNotification[] = [];
+      for (const [orderId, timeline] of timelines) all.push(...(await applyTimeline(tx, orderId, timeline, now)));
+      return all;
+    }),
+  );
 
   const pipeline = deps.redis.pipeline();
   for (const [orderId, timeline] of timelines) {

@@ -1,22 +1,17 @@
 // Samples how many messages each event topic has ever held (the sum of its partitions' end
 // offsets). The ingest rate over any range is the difference between two samples divided by
-// the time between them, whoever produced the messages (the ingest API, a bulk load).
+// the time between them, whoever produced the messages (the ingest API, a bulk load). Old
+// samples go with their day (lib/db/history-maintenance.ts).
 import type { Admin } from 'kafkajs';
 import type { Db } from '../db/client';
-
-/** Samples are kept this long. */
-export const SAMPLE_RETENTION_DAYS = 35;
+import { historyGuard } from '../db/history-partitions';
 
 export async function sampleIngest(admin: Admin, db: Db, topics: string[], at = new Date()): Promise<void> {
   const totals = await Promise.all(
     topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + BigInt(p.high), 0n).toString()),
   );
-  await db.$executeRaw`
+  await historyGuard(db, 'ingest_samples').insert([at.getTime()], () => db.$executeRaw`
     INSERT INTO ingest_samples (at, topic, total)
     SELECT ${at}, topic, total FROM unnest(${topics}::text[], ${totals}::bigint[]) AS x(topic, total)
-    ON CONFLICT DO NOTHING`;
-}
-
-export async function pruneIngestSamples(db: Db, now = new Date()): Promise<void> {
-  await db.$executeRaw`DELETE FROM ingest_samples WHERE at < ${new Date(now.getTime() - SAMPLE_RETENTION_DAYS * 86_400_000)}`;
+    ON CONFLICT DO NOTHING`);
 }

@@ -159,7 +159,7 @@ describe("a ping naming an order its courier does not carry", () => {
     expect((await post(fake, courierB)).status).toBe(202); // the courier's own position is its to report
     const mine = await eventually(() => readLocation(h.redis, courierLocationKey(B)).then((l) => (l?.occurredAt === fake.occurredAt ? l : undefined)));
     expect(mine).not.toHaveProperty('orderId');
-    const row = await eventually(() => h.db.courierLocation.findUnique({ where: { eventId: fake.eventId } }).then((r) => r ?? undefined));
+    const row = await eventually(() => h.db.courierLocation.findFirst({ where: { eventId: fake.eventId } }).then((r) => r ?? undefined));
     expect(row.orderId).toBeNull();
     expect(await readLocation(h.redis, orderLocationKey(ORDER_A))).toMatchObject({ courierId: A, lat: -23.5 });
     const api = await fetch(`${base}/api/orders/${ORDER_A}/location?t=${shareA}`);

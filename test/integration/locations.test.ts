@@ -43,7 +43,7 @@ function post(base: string, body: unknown, token?: string) {
   return fetch(`${base}/api/events`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-const historyRow = (eventId: string) => h.db.courierLocation.findUnique({ where: { eventId } }).then((r) => r ?? undefined);
+const historyRow = (eventId: string) => h.db.courierLocation.findFirst({ where: { eventId } }).then((r) => r ?? undefined);
 
 beforeAll(async () => {
   h = await createHarness('locations');

@@ -63,7 +63,7 @@ describe('ingest → Kafka → location worker → Redis and Postgres', () => {
     expect(last).toMatchObject({ courierId: `courier-${runId}`, lat: -23.501, lng: -46.601, occurredAt: T0 + 1000 });
     expect(await readLocation(h.redis, orderLocationKey(`order-${runId}`))).toMatchObject({ lat: -23.501 });
 
-    const row = await eventually(() => h.db.courierLocation.findUnique({ where: { eventId: `evt-${runId}-1` } }).then((r) => r ?? undefined));
+    const row = await eventually(() => h.db.courierLocation.findFirst({ where: { eventId: `evt-${runId}-1` } }).then((r) => r ?? undefined));
     expect(row).toMatchObject({ courierId: `courier-${runId}`, orderId: `order-${runId}`, lat: -23.501, lng: -46.601 });
     expect(row.occurredAt.getTime()).toBe(T0 + 1000);
   });
@@ -96,7 +96,7 @@ describe('ingest → Kafka → location worker → Redis and Postgres', () => {
       ]),
     );
     expect(await topicSize(h.admin, h.topics.courierLocations)).toBe(before);
-    expect(await h.db.courierLocation.findUnique({ where: { eventId: `evt-${runId}-10` } })).toBeNull();
+    expect(await h.db.courierLocation.findFirst({ where: { eventId: `evt-${runId}-10` } })).toBeNull();
   });
 
   it('refuses bodies that are not JSON, too large, or not an event', async () => {
@@ -137,7 +137,7 @@ describe('ingest → Kafka → location worker → Redis and Postgres', () => {
     expect(dead[0]!['dlq-reason']).toMatch(/not JSON/);
 
     // the ping after the poison one was applied
-    await eventually(() => h.db.courierLocation.findUnique({ where: { eventId: `evt-${runId}-2` } }).then((r) => r ?? undefined));
+    await eventually(() => h.db.courierLocation.findFirst({ where: { eventId: `evt-${runId}-2` } }).then((r) => r ?? undefined));
     const last = await readLocation(h.redis, courierLocationKey(`courier-${runId}`));
     expect(last?.occurredAt).toBe(T0 + 2000);
   });

@@ -1,4 +1,5 @@
-// Location worker: courier.locations → last locations in Redis, history in Postgres.
+// Location worker: courier.locations → last locations in Redis, history in Postgres. With
+// the order worker, it rebuilds a wiped Redis from the record (lib/hot-state/).
 import type { ISocketFactory, Kafka } from 'kafkajs';
 import type { Config } from '../lib/config';
 import type { Redis } from 'ioredis';
@@ -7,6 +8,7 @@ import { decodeEvent } from '../lib/events/decode';
 import type { CourierLocation } from '../lib/events/registry';
 import { recordLocations } from '../lib/couriers/record-locations';
 import { type RunningConsumer, runConsumer } from '../lib/kafka/run-consumer';
+import { keepHotState } from '../lib/hot-state/hot-state-keeper';
 import { createAssignmentCache } from '../lib/orders/assignment-cache';
 import { positionsChannel } from '../lib/realtime/channels';
 import type { TopicNames } from '../lib/kafka/topics';
@@ -54,9 +56,11 @@ export async function createLocationWorker(deps: WorkerDeps): Promise<RunningCon
     await assignments.close();
     throw err;
   });
+  const keeper = keepHotState(deps);
   return {
     ...running,
     async stop() {
+      await keeper.stop();
       await running.stop();
       await assignments.close();
     },

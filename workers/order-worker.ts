@@ -1,15 +1,17 @@
 // Order worker: order.events → order state, status history, notifications and anomalies
 // in Postgres, the status in Redis; new notifications announced for the servers to push.
+// With the location worker, it rebuilds a wiped Redis from the record (lib/hot-state/).
 import { decodeEvent } from '../lib/events/decode';
 import type { OrderEvent } from '../lib/events/registry';
-import { runConsumer } from '../lib/kafka/run-consumer';
+import { keepHotState } from '../lib/hot-state/hot-state-keeper';
+import { type RunningConsumer, runConsumer } from '../lib/kafka/run-consumer';
 import { applyOrderEvents } from '../lib/orders/apply-order-events';
 import { notificationsChannel } from '../lib/realtime/channels';
 import type { WorkerDeps } from './location-worker';
 
-export function createOrderWorker(deps: WorkerDeps) {
+export async function createOrderWorker(deps: WorkerDeps): Promise<RunningConsumer> {
   const channel = notificationsChannel(deps.topics);
-  return runConsumer<OrderEvent>({
+  const running = await runConsumer<OrderEvent>({
     kafka: deps.kafka,
     groupId: `${deps.groupPrefix}.orders`,
     topic: deps.topics.orderEvents,
@@ -27,4 +29,13 @@ export function createOrderWorker(deps: WorkerDeps) {
       },
     },
   });
+  // a Redis that lost the hot state is rebuilt from the record (by this worker or a location worker)
+  const keeper = keepHotState(deps);
+  return {
+    ...running,
+    async stop() {
+      await keeper.stop();
+      await running.stop();
+    },
+  };
 }

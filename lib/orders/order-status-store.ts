@@ -32,6 +32,20 @@ export async function writeOrderStatus(redis: Redis, value: CachedOrderStatus): 
   await redis.set(key(value.orderId), JSON.stringify(value));
 }
 
+/** Writes each status that Redis lacks, leaving any there (the order worker's, newer) alone. */
+export async function writeOrderStatusesIfAbsent(redis: Redis, values: CachedOrderStatus[]): Promise<number> {
+  if (values.length === 0) return 0;
+  const pipeline = redis.pipeline();
+  for (const value of values) pipeline.set(key(value.orderId), JSON.stringify(value), 'NX');
+  const results = (await pipeline.exec()) ?? [];
+  let written = 0;
+  for (const [err, reply] of results) {
+    if (err) throw err;
+    if (reply === 'OK') written++;
+  }
+  return written;
+}
+
 export async function deleteOrderStatuses(redis: Redis, orderIds: string[]): Promise<void> {
   if (orderIds.length > 0) await redis.del(...orderIds.map(key));
 }

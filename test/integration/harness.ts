@@ -118,6 +118,8 @@ export async function startAppServer(h: Harness, name: string, env: Record<strin
  * as a deployment runs them. `stop` closes the sockets opened, the server and the workers.
  */
 export async function startAppWithWorkers(h: Harness, name: string, env: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
+  // a build blocks this process for a minute: done before the workers' consumers join their groups
+  buildNextIfStale(() => undefined);
   const workers = [await createLocationWorker(h.as('location')), await createOrderWorker(h.as('orders'))];
   const stopWorkers = async () => {
     for (const worker of workers) await worker.stop();

@@ -15,6 +15,7 @@ const REQUIRED = {
   KAFKA_LOCATION_PASSWORD: 'check-location',
   KAFKA_ORDERS_PASSWORD: 'check-orders',
   KAFKA_ACTIVITY_PASSWORD: 'check-activity',
+  KAFKA_ARCHIVE_PASSWORD: 'check-archive',
 };
 
 // the shell's own values (or a .env beside the file, replaced by an empty one) must not decide the outcome
@@ -29,7 +30,7 @@ const compose = (args: string[], env: Record<string, string>) =>
 
 ensureCommand('docker-compose', 'docker-compose');
 const services = compose(['config', '--services'], REQUIRED).trim().split('\n').sort();
-const expected = ['kafka', 'kafka-users', 'postgres', 'redis', 'server', 'setup', 'worker-activity', 'worker-location', 'worker-orders'].sort();
+const expected = ['kafka', 'kafka-users', 'postgres', 'redis', 'server', 'setup', 'worker-activity', 'worker-archive', 'worker-location', 'worker-orders'].sort();
 const missing = expected.filter((s) => !services.includes(s));
 if (missing.length > 0) {
   console.error(`docker-compose.yml lacks services: ${missing.join(', ')}`);

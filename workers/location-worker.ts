@@ -28,6 +28,7 @@ export interface WorkerDeps {
   /** The topics' partition count (KAFKA_PARTITIONS): a worker applies that many batches at once. */
   partitions?: number;
   stats: Config['stats'];
+  lake: Config['lake'];
   log: Log;
   metrics: Metrics;
 }

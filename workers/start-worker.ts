@@ -10,10 +10,11 @@ import type { Log } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
 import { createRedis } from '../lib/redis/client';
 import { createActivityWorker } from './activity-worker';
+import { createArchiveWorker } from './archive-worker';
 import { createLocationWorker } from './location-worker';
 import { createOrderWorker } from './order-worker';
 
-export const WORKERS = { location: createLocationWorker, orders: createOrderWorker, activity: createActivityWorker };
+export const WORKERS = { location: createLocationWorker, orders: createOrderWorker, activity: createActivityWorker, archive: createArchiveWorker };
 export type WorkerName = keyof typeof WORKERS;
 
 export const isWorkerName = (name: string): name is WorkerName => Object.hasOwn(WORKERS, name);
@@ -38,6 +39,7 @@ export async function startWorker(name: WorkerName, config: Config, log: Log) {
     groupPrefix: config.worker.groupPrefix,
     partitions: config.kafka.partitions,
     stats: config.stats,
+    lake: config.lake,
     log,
     metrics,
   });

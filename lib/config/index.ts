@@ -84,6 +84,11 @@ export function loadConfig(env: Env = process.env) {
         samples: readInt(env, 'INGEST_SAMPLE_RETENTION_DAYS', 35, 1, 36_500),
       },
     },
+    lake: {
+      dir: readString(env, 'LAKE_DIR', '.data/lake'),
+      flushMs: readInt(env, 'LAKE_FLUSH_SECONDS', 60, 1, 86_400) * 1000,
+      fileBytes: readInt(env, 'LAKE_FILE_MB', 16, 1, 1024) * 1024 * 1024,
+    },
     worker: {
       httpPort: readInt(env, 'WORKER_HTTP_PORT', 0, 0, 65535),
       groupPrefix: readString(env, 'WORKER_GROUP_PREFIX', 'lastmile'),

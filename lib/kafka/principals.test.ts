@@ -28,6 +28,11 @@ describe('Kafka principals', () => {
         'User:lastmile-activity DESCRIBE TOPIC:dev.courier.locations',
         'User:lastmile-activity DESCRIBE TOPIC:dev.order.events',
         'User:lastmile-activity READ GROUP:dev.group.activity',
+        'User:lastmile-archive READ TOPIC:dev.courier.locations',
+        'User:lastmile-archive READ TOPIC:dev.order.events',
+        'User:lastmile-archive READ TOPIC:dev.user.activity',
+        'User:lastmile-archive READ TOPIC:dev.lastmile.dlq',
+        'User:lastmile-archive READ GROUP:dev.group.archive',
       ].sort(),
     );
   });

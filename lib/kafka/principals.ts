@@ -32,6 +32,14 @@ export const PRINCIPALS = {
     describes: ['courierLocations', 'orderEvents'],
     groups: ['activity'],
   },
+  // the lake (workers/archive-worker.ts): reads every event topic and the dead letters
+  archive: {
+    user: 'lastmile-archive',
+    writes: [],
+    reads: ['courierLocations', 'orderEvents', 'userActivity', 'deadLetters'],
+    describes: [],
+    groups: ['archive'],
+  },
 } as const satisfies Record<string, Principal>;
 
 export type KafkaService = keyof typeof PRINCIPALS;

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { InfraError, ROOT, sleep } from '../infra/proc';
 
-export const WORKER_NAMES = ['location', 'orders', 'activity'] as const;
+export const WORKER_NAMES = ['location', 'orders', 'activity', 'archive'] as const;
 
 export interface Service {
   name: string;

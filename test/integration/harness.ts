@@ -49,6 +49,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     AUTH_SECRET: TEST_SECRET,
     OPS_USERS: `${TEST_OPS_USER.name}:${TEST_OPS_USER.password}`,
     WORKER_GROUP_PREFIX: `${prefix}group`,
+    LAKE_DIR: join(profileDir(infra.profile), `lake-${prefix.slice(0, -1)}`),
   };
   Object.assign(env, overrides);
   const config = loadConfig(env);
@@ -76,6 +77,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     topics: topicNames(prefix),
     groupPrefix: `${prefix}group`,
     stats: config.stats,
+    lake: config.lake,
     async close() {
       await admin.disconnect();
       await db.$disconnect();

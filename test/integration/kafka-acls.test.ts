@@ -11,6 +11,7 @@ import { createKafka } from '../../lib/kafka/client';
 import type { RunningConsumer } from '../../lib/kafka/run-consumer';
 import { profileDir } from '../../scripts/infra/stack';
 import { type RunningServer, startServer } from '../../server/start-server';
+import { createArchiveWorker } from '../../workers/archive-worker';
 import { createActivityWorker } from '../../workers/activity-worker';
 import { createLocationWorker } from '../../workers/location-worker';
 import { createOrderWorker } from '../../workers/order-worker';
@@ -18,7 +19,7 @@ import { type Harness, createHarness, eventually, tokenFor, topicSize } from './
 
 let h: Harness;
 const clients: { disconnect(): Promise<void> }[] = [];
-const WORKERS = ['location', 'orders', 'activity'] as const;
+const WORKERS = ['location', 'orders', 'activity', 'archive'] as const;
 
 /** Connected, and disconnected after the file. (A refusal is not retriable: no retries wait it out.) */
 async function producerOf(kafka: Kafka) {
@@ -53,7 +54,7 @@ const denials = (user: string) =>
 
 beforeAll(async () => {
   // short stats intervals, so the activity worker emits and samples within the test
-  h = await createHarness('acls', { STATS_ALLOWED_LATENESS_SECONDS: '0', STATS_PARTITION_IDLE_SECONDS: '1', STATS_EMIT_INTERVAL_MS: '200' });
+  h = await createHarness('acls', { STATS_ALLOWED_LATENESS_SECONDS: '0', STATS_PARTITION_IDLE_SECONDS: '1', STATS_EMIT_INTERVAL_MS: '200', LAKE_FLUSH_SECONDS: '1' });
 });
 
 afterAll(async () => {
@@ -128,7 +129,7 @@ describe('Kafka users and ACLs', () => {
     const workers: RunningConsumer[] = [];
     beforeAll(async () => {
       server = await startServer(h.config, h.log); // signs in as lastmile-server (h.env's users file)
-      workers.push(await createLocationWorker(h.as('location')), await createOrderWorker(h.as('orders')), await createActivityWorker(h.as('activity')));
+      workers.push(await createLocationWorker(h.as('location')), await createOrderWorker(h.as('orders')), await createActivityWorker(h.as('activity')), await createArchiveWorker(h.as('archive')));
     });
     afterAll(async () => {
       for (const worker of workers) await worker.stop();
@@ -157,7 +158,8 @@ describe('Kafka users and ACLs', () => {
       await eventually(async () => ((await topicSize(h.admin, h.topics.deadLetters)) === 3 ? true : undefined), 30_000, 'three dead letters, one per worker');
 
       // each group committed its way to the end of its topic
-      for (const [worker, topic] of [['location', h.topics.courierLocations], ['orders', h.topics.orderEvents], ['activity', h.topics.userActivity]] as const) {
+      const archived = [h.topics.courierLocations, h.topics.orderEvents, h.topics.userActivity, h.topics.deadLetters].map((t) => ['archive', t] as const);
+      for (const [worker, topic] of [['location', h.topics.courierLocations], ['orders', h.topics.orderEvents], ['activity', h.topics.userActivity], ...archived] as const) {
         await eventually(async () => {
           const [committed] = await h.admin.fetchOffsets({ groupId: `${h.groupPrefix}.${worker}`, topics: [topic] });
           const end = await h.admin.fetchTopicOffsets(topic);

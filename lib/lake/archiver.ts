@@ -1,0 +1,190 @@
+// Writes each topic-partition's records to the lake one offset range at a time, and commits a
+// range's offsets only once its files are in place: a crash replays from the last file.
+// A range ends where the lake already has a boundary (so a crash or a replay writes the
+// same files again, never one that overlaps another), else when its records pass
+// `maxBytes` or its first record has waited `flushMs`. Records inside a file that starts
+// before the resume point (retention cut the start of the partition) are in the lake
+// already: skipped.
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KafkaMessage } from 'kafkajs';
+import type { Log } from '../observability/log';
+import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, publishFile, temporaryName } from './lake-files';
+import { lakeLine } from './lake-lines';
+import type { LakeTopic } from './lake-schema';
+import type { ParquetWriter } from './parquet-writer';
+
+export interface ArchiverOptions {
+  lakeDir: string;
+  /** Each archived topic's name. */
+  topics: Record<LakeTopic, string>;
+  writer: ParquetWriter;
+  flushMs: number;
+  maxBytes: number;
+  /** Commits `offset` (the next to read) for the partition. */
+  commit(topic: string, partition: number, offset: number): Promise<void>;
+  log: Log;
+}
+
+interface Pending {
+  first: number;
+  last: number;
+  /** The range must end here: an existing file's end, or just before the next file's start. */
+  endAt?: number;
+  /** endAt is an existing file's end: the range is that file again, and waits for all of it. */
+  replaying: boolean;
+  byHour: Map<string, string[]>;
+  bytes: number;
+  startedAt: number;
+}
+
+interface PartitionState {
+  ranges: Promise<LakeRange[]>;
+  pending?: Pending;
+  /** Appends and flushes of a partition, one at a time. */
+  queue: Promise<unknown>;
+  /** The offset last committed by this archiver: a commit never moves back. */
+  committed: number;
+}
+
+export interface Archiver {
+  /** Adds a fetched batch of a partition; resolves once every range it completed is written and committed. */
+  append(topic: string, partition: number, messages: KafkaMessage[]): Promise<void>;
+  /** Writes the ranges that have waited `flushMs`. */
+  flushDue(nowMs?: number): Promise<void>;
+  /** Forgets everything unwritten (the group rebalanced: Kafka hands the records out again). */
+  reset(): void;
+  /** Writes the ranges under way now, waiting for none to fill (a stop with nothing left behind). */
+  flushAll(): Promise<void>;
+}
+
+export function createArchiver(options: ArchiverOptions): Archiver {
+  const { lakeDir, writer, log } = options;
+  const lakeTopicOf = new Map<string, LakeTopic>(Object.entries(options.topics).map(([id, name]) => [name, id as LakeTopic]));
+  let states = new Map<string, PartitionState>();
+
+  const stateOf = (topic: string, partition: number): PartitionState => {
+    const key = `${topic}\u0000${partition}`;
+    let state = states.get(key);
+    if (!state) {
+      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1 };
+      states.set(key, state);
+    }
+    return state;
+  };
+
+  const enqueue = <T>(state: PartitionState, work: () => Promise<T>): Promise<T> => {
+    const next = state.queue.then(work);
+    state.queue = next.catch(() => undefined);
+    return next;
+  };
+
+  async function commitTo(topic: string, partition: number, state: PartitionState, offset: number): Promise<void> {
+    if (offset <= state.committed) return;
+    await options.commit(topic, partition, offset);
+    state.committed = offset;
+  }
+
+  async function flush(topic: string, partition: number, state: PartitionState): Promise<void> {
+    const pending = state.pending;
+    if (!pending) return;
+    const range = { first: pending.first, last: pending.endAt !== undefined && pending.replaying ? pending.endAt : pending.last };
+    const name = lakeFileName(topic, partition, range);
+    const paths: string[] = [];
+    for (const [dir, lines] of pending.byHour) {
+      await ensureDir(dir);
+      const path = join(dir, name);
+      const temporary = join(dir, temporaryName(name));
+      await writer.write(lakeTopicOf.get(topic)!, lines, temporary);
+      // a file another writer left for records of this range (it lost the partition mid-write)
+      for (const other of await overlapping(dir, topic, partition, range)) {
+        log.warn({ topic, partition, file: other, replacedBy: name }, 'removing a lake file that overlaps the range being written');
+        await unlink(join(dir, other)).catch(() => undefined);
+      }
+      await publishFile(temporary, path);
+      paths.push(path);
+    }
+    state.pending = undefined;
+    const ranges = await state.ranges;
+    if (!ranges.some((r) => r.first === range.first)) {
+      ranges.push({ ...range, paths });
+      ranges.sort((a, b) => a.first - b.first);
+    }
+    await commitTo(topic, partition, state, range.last + 1);
+  }
+
+  async function appendTo(topic: string, partition: number, state: PartitionState, messages: KafkaMessage[]): Promise<void> {
+    const lakeTopic = lakeTopicOf.get(topic);
+    if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);
+    const ranges = await state.ranges;
+    let skippedTo: number | undefined;
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      let pending = state.pending;
+      if (pending && pending.endAt !== undefined && offset > pending.endAt) {
+        await flush(topic, partition, state); // the records up to the boundary ended before it
+        pending = undefined;
+      }
+      if (!pending) {
+        const covering = ranges.find((r) => r.first <= offset && offset <= r.last);
+        if (covering && covering.first < offset) {
+          skippedTo = covering.last;
+          continue;
+        }
+        const next = ranges.find((r) => r.first > offset);
+        pending = {
+          first: offset,
+          last: offset,
+          ...(covering ? { endAt: covering.last } : next ? { endAt: next.first - 1 } : {}),
+          replaying: covering !== undefined,
+          byHour: new Map(),
+          bytes: 0,
+          startedAt: Date.now(),
+        };
+        state.pending = pending;
+      }
+      pending.last = offset;
+      const line = lakeLine(lakeTopic, partition, message);
+      if (line !== undefined) {
+        const dir = hourDir(lakeDir, topic, Number(message.timestamp));
+        let lines = pending.byHour.get(dir);
+        if (!lines) pending.byHour.set(dir, (lines = []));
+        lines.push(line);
+        pending.bytes += line.length;
+      }
+      const atBoundary = pending.endAt !== undefined && offset >= pending.endAt;
+      if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(topic, partition, state);
+    }
+    // all of this batch was in the lake already: move the group on past it
+    if (skippedTo !== undefined && !state.pending) await commitTo(topic, partition, state, skippedTo + 1);
+  }
+
+  return {
+    append(topic, partition, messages) {
+      const state = stateOf(topic, partition);
+      return enqueue(state, () => appendTo(topic, partition, state, messages));
+    },
+    async flushDue(nowMs = Date.now()) {
+      const due = [...states.entries()].filter(([, s]) => s.pending && !s.pending.replaying && nowMs - s.pending.startedAt >= options.flushMs);
+      await Promise.all(
+        due.map(([key, state]) => {
+          const [topic, partition] = key.split('\u0000') as [string, string];
+          return enqueue(state, () => flush(topic, Number(partition), state));
+        }),
+      );
+    },
+    reset() {
+      states = new Map();
+    },
+    async flushAll() {
+      await Promise.all(
+        [...states.entries()].map(([key, state]) => {
+          const [topic, partition] = key.split('\u0000') as [string, string];
+          return enqueue(state, async () => {
+            if (state.pending && !state.pending.replaying) await flush(topic, Number(partition), state);
+          });
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// A Kafka record as one line for the Parquet writer: {"p":partition,"o":offset,"t":timestamp,
+// "v":event}. An event topic's record goes in only if it is a valid event (the workers
+// dead-letter the rest, and the dead letters are archived with their reasons); its bytes
+// are copied, not re-encoded. A dead letter's key, value and headers become its fields.
+import type { KafkaMessage } from 'kafkajs';
+import { decodeEvent } from '../events/decode';
+import { schemaId } from '../events/registry';
+import { tooDeepAt, validatorFor } from '../events/validate';
+import { type LakeTopic, eventTypeOf, keepsFrame } from './lake-schema';
+
+const validFrame = validatorFor(schemaId('user.activity', 1));
+
+/** An activity frame may come as app logs write it, without type or version (a bulk load). */
+function isValidActivity(message: KafkaMessage): boolean {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(message.value!.toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || tooDeepAt(frame) !== undefined) return false;
+  if ((frame as { type?: unknown }).type !== undefined) return decodeEvent(message, 'user.activity').ok;
+  return validFrame(frame);
+}
+
+const NEWLINE = 0x0a;
+const text = (v: Buffer | string | null | undefined) => (v === null || v === undefined ? null : String(v));
+
+export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMessage): string | undefined {
+  const head = `{"p":${partition},"o":${message.offset},"t":${message.timestamp},"v":`;
+  const type = eventTypeOf(topic);
+  if (!type) {
+    const h = message.headers ?? {};
+    const header = (name: string) => text(h[name] as Buffer | string | undefined);
+    const int = (name: string) => {
+      const v = header(name);
+      return v !== null && /^\d+$/.test(v) ? Number(v) : null;
+    };
+    const fields = {
+      key: text(message.key),
+      value: text(message.value),
+      reason: header('dlq-reason'),
+      source_topic: header('dlq-source-topic'),
+      source_partition: int('dlq-source-partition'),
+      source_offset: int('dlq-source-offset'),
+      worker: header('dlq-worker'),
+      dead_lettered_at: header('dlq-at'),
+    };
+    return `${head}${JSON.stringify(fields)}}`;
+  }
+  if (!message.value) return undefined;
+  if (!(type === 'user.activity' ? isValidActivity(message) : decodeEvent(message, type).ok)) return undefined;
+  // one line per record: a value with a line break in it (pretty-printed JSON) is re-encoded
+  const raw = message.value!.indexOf(NEWLINE) === -1 ? message.value!.toString('utf8') : JSON.stringify(JSON.parse(message.value!.toString('utf8')));
+  return keepsFrame(topic) ? `${head}${raw},"f":${raw}}` : `${head}${raw}}`;
+}

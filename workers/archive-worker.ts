@@ -1,0 +1,72 @@
+// Archive worker: every event topic (pings, order events, activity, dead letters) → Parquet
+// files in the lake (lib/lake/), offsets committed once a range's files are in place.
+import { createArchiver } from '../lib/lake/archiver';
+import { LAKE_TOPICS, type LakeTopic } from '../lib/lake/lake-schema';
+import { createParquetWriter } from '../lib/lake/parquet-writer';
+import type { RunningConsumer } from '../lib/kafka/run-consumer';
+import type { WorkerDeps } from './location-worker';
+
+const FLUSH_CHECK_MS = 500;
+
+export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningConsumer> {
+  const { lake, log } = deps;
+  const topics = Object.fromEntries(LAKE_TOPICS.map((id) => [id, deps.topics[id]])) as Record<LakeTopic, string>;
+  const writer = await createParquetWriter();
+  const consumer = deps.kafka.consumer({
+    groupId: `${deps.groupPrefix}.archive`,
+    allowAutoTopicCreation: false,
+    maxBytes: 16 * 1024 * 1024,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3_000,
+  });
+  const archiver = createArchiver({
+    lakeDir: lake.dir,
+    topics,
+    writer,
+    flushMs: lake.flushMs,
+    maxBytes: lake.fileBytes,
+    commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]),
+    log,
+  });
+  // a rebalance hands out the uncommitted records again, to whoever owns them now
+  consumer.on(consumer.events.GROUP_JOIN, () => archiver.reset());
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, deps.partitions ?? 6),
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        if (batch.messages.length === 0) return;
+        const timer = deps.metrics.batchSeconds.startTimer({ worker: 'archive' });
+        await archiver.append(batch.topic, batch.partition, batch.messages);
+        resolveOffset(batch.messages.at(-1)!.offset);
+        await heartbeat();
+        deps.metrics.eventsIn.inc({ type: 'archive', outcome: 'processed' }, batch.messages.length);
+        deps.metrics.consumerLag.set({ group: `${deps.groupPrefix}.archive`, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+        timer();
+      },
+    });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    writer.close();
+    throw err;
+  }
+  // a record waits at most LAKE_FLUSH_SECONDS (and this tick) before its file is written
+  let flushing = Promise.resolve();
+  const tick = setInterval(() => {
+    flushing = flushing.then(() => archiver.flushDue()).catch((err: unknown) => log.warn({ err }, 'writing due lake files failed; retrying'));
+  }, FLUSH_CHECK_MS);
+  return {
+    consumer,
+    async stop() {
+      clearInterval(tick);
+      await flushing;
+      await consumer.stop();
+      await archiver.flushAll().catch((err: unknown) => log.warn({ err }, 'writing the last lake files failed: they are written again at the next start'));
+      await consumer.disconnect();
+      writer.close();
+    },
+  };
+}

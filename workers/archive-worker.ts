@@ -1,6 +1,10 @@
 // Archive worker: every event topic (pings, order events, activity, dead letters) → Parquet
 // files in the lake (lib/lake/), offsets committed once a range's files are in place.
+import { existsSync } from 'node:fs';
+import { leasedLoop } from '../lib/kafka/leased-loop';
 import { createArchiver } from '../lib/lake/archiver';
+import { dueFeatureDays, writeCourierFeatures } from '../lib/lake/courier-features-job';
+import { openLake } from '../lib/lake/lake-views';
 import { LAKE_TOPICS, type LakeTopic } from '../lib/lake/lake-schema';
 import { createParquetWriter } from '../lib/lake/parquet-writer';
 import type { RunningConsumer } from '../lib/kafka/run-consumer';
@@ -58,9 +62,32 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
   const tick = setInterval(() => {
     flushing = flushing.then(() => archiver.flushDue()).catch((err: unknown) => log.warn({ err }, 'writing due lake files failed; retrying'));
   }, FLUSH_CHECK_MS);
+  // each day's courier features, once the day is over, by one archive worker at a time
+  const features = leasedLoop({
+    redis: deps.redis,
+    key: `lastmile:${deps.groupPrefix}:courier-features`,
+    intervalMs: 10 * 60_000,
+    log,
+    tasks: [
+      {
+        name: 'courier features',
+        async run(now) {
+          const days = await dueFeatureDays(lake.dir, now, existsSync);
+          if (days.length === 0) return;
+          const reader = await openLake(lake.dir, topics);
+          try {
+            for (const day of days) log.info({ day, couriers: await writeCourierFeatures(reader.connection, lake.dir, day) }, 'courier features written to the lake');
+          } finally {
+            reader.close();
+          }
+        },
+      },
+    ],
+  });
   return {
     consumer,
     async stop() {
+      await features.stop();
       clearInterval(tick);
       await flushing;
       await consumer.stop();

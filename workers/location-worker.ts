@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../lib/db/client';
 import { decodeEvent } from '../lib/events/decode';
 import type { CourierLocation } from '../lib/events/registry';
+import { countPings } from '../lib/couriers/courier-features-store';
 import { recordLocations } from '../lib/couriers/record-locations';
 import { type RunningConsumer, runConsumer } from '../lib/kafka/run-consumer';
 import { keepHotState } from '../lib/hot-state/hot-state-keeper';
@@ -51,7 +52,11 @@ export async function createLocationWorker(deps: WorkerDeps): Promise<RunningCon
       decode: (message) => decodeEvent<CourierLocation>(message, 'courier.location'),
       // Live fan-out: servers coalesce these announcements into frames. Best effort: the
       // map's snapshot covers a missed one.
-      apply: (pings) => recordLocations(recordDeps, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
+      apply: (pings) =>
+        Promise.all([
+          recordLocations(recordDeps, pings, (moved) => deps.redis.publish(channel, JSON.stringify(moved))),
+          countPings(deps.redis, pings), // the couriers' live features
+        ]).then(() => undefined),
     },
   }).catch(async (err: unknown) => {
     await assignments.close();

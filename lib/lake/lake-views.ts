@@ -3,7 +3,8 @@
 // timestamp for the event topics. A topic without files yet is an empty view of its columns.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { topicNames } from '../kafka/topics';
 import { hourDirs } from './lake-files';
 import { DEAD_LETTER_COLUMNS, FRAME_COLUMN, LAKE_TOPICS, LAKE_VIEWS, type LakeTopic, eventColumns, eventTypeOf, keepsFrame, quoteIdent } from './lake-schema';
 
@@ -43,4 +44,38 @@ export async function createLakeViews(connection: DuckDBConnection, lakeDir: str
     await connection.run(`CREATE OR REPLACE VIEW ${LAKE_VIEWS[topic]} AS SELECT *, ${occurredAt(topic)} FROM (${source})`);
   }
   return LAKE_TOPICS.map((t) => LAKE_VIEWS[t]);
+}
+
+export interface LakeConnection {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * An in-memory DuckDB with the lake's views. One thread by default: a file written from it
+ * comes out the same bytes for the same records.
+ */
+export async function openLake(lakeDir: string, topics: Record<LakeTopic, string>, threads = 1): Promise<LakeConnection> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const connection = await instance.connect();
+  try {
+    await createLakeViews(connection, lakeDir, topics);
+  } catch (err) {
+    connection.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** The archived topics' names in a deployment of this topic prefix. */
+export function lakeTopicNames(topicPrefix: string): Record<LakeTopic, string> {
+  const names = topicNames(topicPrefix);
+  return Object.fromEntries(LAKE_TOPICS.map((id) => [id, names[id]])) as Record<LakeTopic, string>;
 }

@@ -5,11 +5,12 @@
 // Idempotent: applying the same events again changes nothing.
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client';
+import { queueDelivery } from '../couriers/courier-features-store';
 import { historyGuard } from '../db/history-partitions';
 import type { OrderEvent } from '../events/registry';
 import { queueOrderStatus } from './order-status-store';
 import { isTerminal } from './state-machine';
-import { type Timeline, buildTimeline } from './timeline';
+import { type Timeline, assignedCourier, buildTimeline } from './timeline';
 
 export interface OrderNotification {
   orderId: string;
@@ -20,12 +21,6 @@ export interface OrderNotification {
   reason?: string;
 }
 
-/**
- * The courier an integrator or ops last named. Couriers' own events never carry a courierId
- * here: the ingest takes it off them (lib/ingest/authorize-events.ts), so a courier cannot
- * name itself the courier of an order.
- */
-const assignedCourier = (timeline: Timeline) => timeline.accepted.findLast((e) => e.courierId)?.courierId;
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
@@ -129,6 +124,8 @@ export async function applyOrderEvents(deps: { db: Db; redis: Redis }, events: O
     if (!timeline.status) continue;
     const courierId = assignedCourier(timeline);
     queueOrderStatus(pipeline, { orderId, status: timeline.status, at: timeline.accepted.at(-1)!.occurredAt, ...(courierId ? { courierId } : {}) });
+    // the courier's live features: a delivered order counts once (lib/couriers/courier-features.ts)
+    if (timeline.status === 'delivered' && courierId) queueDelivery(pipeline, { courierId, orderId, at: timeline.accepted.at(-1)!.occurredAt });
   }
   const results = await pipeline.exec();
   const failed = results?.find(([err]) => err);

@@ -17,6 +17,13 @@ export interface Timeline {
   status: OrderStatus | undefined;
 }
 
+/**
+ * The courier an integrator or ops last named. Couriers' own events never carry a courierId
+ * here: the ingest takes it off them (lib/ingest/authorize-events.ts), so a courier cannot
+ * name itself the courier of an order.
+ */
+export const assignedCourier = (timeline: Timeline) => timeline.accepted.findLast((e) => e.courierId)?.courierId;
+
 export const byOccurrence = (a: OrderEvent, b: OrderEvent) =>
   a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { defineFeatureCommands } from '../couriers/courier-features-store';
 import { defineLocationCommands } from '../couriers/record-locations';
 import { defineStatsCommands } from '../stats/window-store';
 
@@ -10,6 +11,7 @@ import { defineStatsCommands } from '../stats/window-store';
 export function createRedis(url: string, name: string): Redis {
   const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 3, enableAutoPipelining: true });
   defineLocationCommands(redis);
+  defineFeatureCommands(redis);
   defineStatsCommands(redis);
   return redis;
 }

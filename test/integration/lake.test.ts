@@ -5,12 +5,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDeadLetter } from '../../lib/kafka/run-consumer';
 import { LAKE_TOPICS, type LakeTopic } from '../../lib/lake/lake-schema';
-import { createLakeViews } from '../../lib/lake/lake-views';
+import { openLake } from '../../lib/lake/lake-views';
 import { freePort } from '../../scripts/infra/proc';
 import { type Harness, createHarness, eventually } from './harness';
 
@@ -60,14 +59,11 @@ async function behind(): Promise<string[]> {
 }
 
 async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const lake = await openLake(lakeDir, topics());
   try {
-    await createLakeViews(connection, lakeDir, topics());
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+    return (await lake.connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    lake.close();
   }
 }
 

@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KafkaMessage } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLog } from '../observability/log';
+import { createArchiver } from './archiver';
+import type { ParquetWriter } from './parquet-writer';
+
+const T = Date.UTC(2026, 11, 3, 10);
+const topics = { courierLocations: 'pings', orderEvents: 'orders', userActivity: 'activity', deadLetters: 'dlq' };
+const ping = (offset: number, timestamp = T + offset): KafkaMessage => ({
+  key: Buffer.from('c1'),
+  value: Buffer.from(JSON.stringify({ type: 'courier.location', version: 1, eventId: `evt-0000${offset}`, courierId: 'c1', lat: 1, lng: 2, occurredAt: T + offset })),
+  offset: String(offset),
+  timestamp: String(timestamp),
+  attributes: 0,
+  headers: {},
+});
+/** Writes the lines as text: what went into each file is plain to see. */
+const textWriter: ParquetWriter = {
+  async write(_topic, lines, path) {
+    writeFileSync(path, lines.join('\n'));
+  },
+  close() {},
+};
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function archiver(maxBytes = 1e9) {
+  const commits: number[] = [];
+  const a = createArchiver({
+    lakeDir: dir,
+    topics,
+    writer: textWriter,
+    flushMs: 1000,
+    maxBytes,
+    commit: async (_t, _p, offset) => void commits.push(offset),
+    log: createLog('test', 'silent'),
+  });
+  return { a, commits };
+}
+const files = () =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+const offsetsIn = (path: string) => readFileSync(join(dir, path), 'utf8').split('\n').map((l) => (JSON.parse(l) as { o: number }).o);
+
+describe('the archiver', () => {
+  it('ends ranges at the boundaries the lake already has, so a restart or a replay writes the same files', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const first = archiver(600); // about three pings a file
+    await first.a.append('pings', 0, Array.from({ length: 10 }, (_, i) => ping(i)));
+    await first.a.flushAll();
+    const written = files();
+    expect(written.length).toBeGreaterThan(2);
+    expect(written.flatMap(offsetsIn).sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    expect(first.commits.at(-1)).toBe(10);
+
+    // another size limit, batches cut elsewhere: the same files, no others
+    const again = archiver(10_000);
+    await again.a.append('pings', 0, Array.from({ length: 4 }, (_, i) => ping(i)));
+    await again.a.append('pings', 0, Array.from({ length: 6 }, (_, i) => ping(i + 4)));
+    expect(files()).toEqual(written);
+    expect(again.commits.at(-1)).toBe(10);
+  });
+
+  it('skips records inside a file that starts before them, and never commits back', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const first = archiver(600);
+    await first.a.append('pings', 0, Array.from({ length: 10 }, (_, i) => ping(i)));
+    await first.a.flushAll();
+    const written = files();
+    const resumed = archiver(600);
+    // resumed at 1 (the records before were cut by retention): one batch through to the end
+    await resumed.a.append('pings', 0, Array.from({ length: 9 }, (_, i) => ping(i + 1)));
+    expect(files()).toEqual(written);
+    expect(resumed.commits).toEqual([...resumed.commits].sort((a, b) => a - b));
+    expect(resumed.commits.at(-1)).toBe(10);
+  });
+
+  it('files each record under the hour it reached Kafka, one file name per range', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { a } = archiver();
+    await a.append('pings', 2, [ping(0, T - 1), ping(1, T), ping(2, T + 1)]);
+    await a.flushAll();
+    const name = 'pings-2-00000000000000000000-00000000000000000002.parquet';
+    expect(files()).toEqual([`topic=pings/date=2026-12-03/hour=09/${name}`, `topic=pings/date=2026-12-03/hour=10/${name}`]);
+    expect(offsetsIn(`topic=pings/date=2026-12-03/hour=09/${name}`)).toEqual([0]);
+  });
+
+  it('keeps records that are no valid event out of the files, but within the range', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { a, commits } = archiver();
+    await a.append('pings', 0, [ping(0), { ...ping(1), value: Buffer.from('not json') }, ping(2)]);
+    await a.flushAll();
+    expect(files().map(offsetsIn)).toEqual([[0, 2]]);
+    expect(commits).toEqual([3]);
+  });
+});

@@ -3,6 +3,7 @@
 //   server      startServer(loadConfig(env)) — the real server, no Next
 //   worker      createLocationWorker(...) — the real location worker, wired as workers/index.ts
 //   activity-worker  the real activity worker, wired as workers/index.ts, started on "start"
+//   archive-worker   the real archive worker (the lake), likewise started on "start"
 //   redis-http  bare node:http + ioredis HGET of order:loc:<id> (order-location baseline)
 //   load        load generators (bench/load.ts), the raw consumer (bench/raw-consume.ts) and
 //               the map's fleet (bench/map-feed.ts), driven by messages
@@ -22,7 +23,7 @@ import { type HttpLoadArgs, type KafkaLoadArgs, type PacedArgs, httpLoad, kafkaL
 import { type FleetFeedArgs, fleetFeed, stopFleetFeed } from './map-feed';
 import { type RawConsumeArgs, rawConsume } from './raw-consume';
 
-export type Role = 'server' | 'worker' | 'activity-worker' | 'redis-http' | 'load';
+export type Role = 'server' | 'worker' | 'activity-worker' | 'archive-worker' | 'redis-http' | 'load';
 export interface ChildRequest {
   id: number;
   cmd: string;
@@ -82,11 +83,12 @@ async function boot(): Promise<string | undefined> {
       stop = close;
       return undefined;
     }
-    case 'activity-worker': {
+    case 'activity-worker':
+    case 'archive-worker': {
       // Started on command, so that a benchmark times the worker from its start, not the process's.
       commands.start = async () => {
         if (commands.stats) throw new Error('already started');
-        const { metrics, close } = await startWorker('activity', config, log);
+        const { metrics, close } = await startWorker(role === 'activity-worker' ? 'activity' : 'archive', config, log);
         commands.stats = () => workerStats(metrics);
         stop = close;
         return undefined;

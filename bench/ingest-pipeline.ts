@@ -8,6 +8,8 @@
 // Processes: this one (orchestrates, polls consumer lag), the server, the location worker
 // and the load generator, each its own Node process as in a deployment; Kafka, Redis and
 // Postgres are started for the run and stopped at the end.
+import { join } from 'node:path';
+import { profileDir } from '../scripts/infra/stack';
 import type { WorkerStats } from './child';
 import {
   type Child,
@@ -52,6 +54,7 @@ const opts = options('usage: npx tsx bench/ingest-pipeline.ts [options]', {
     help: 'rounds of two HTTP batch phases, pings naming their assigned order and pings naming none, alternated: what the ownership check costs (0 skips them)',
   },
   'ownership-max-cost': { def: 10, help: 'most the ownership check may cost, % of end-to-end pings/s' },
+  archive: { def: false, help: 'the archive worker runs too, writing every ping to the lake (as npm start runs it)' },
 });
 if (opts.grouping !== 'courier' && opts.grouping !== 'mixed') throw new Error('--grouping: courier or mixed');
 const grouping = opts.grouping as Grouping;
@@ -114,9 +117,16 @@ const statuses = (p: Phase) =>
 
 await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) }, async (stack) => {
   if (opts.orders && opts.assigned) await assignOrders(stack.redis, stack.runTag, opts.couriers);
-  say('starting server, location worker and load generator processes…');
-  const [server, worker, load] = await Promise.all([stack.start('server'), stack.start('worker'), stack.start('load')]);
-  const targets = { server: server.pid, worker: worker.pid, load: load.pid, kafka: stack.servicePids.kafka, redis: stack.servicePids.redis };
+  say(`starting server, location worker${opts.archive ? ', archive worker' : ''} and load generator processes…`);
+  const lakeEnv = { LAKE_DIR: join(profileDir(stack.profile), 'lake'), LAKE_FLUSH_SECONDS: '60' };
+  const [server, worker, load, archive] = await Promise.all([
+    stack.start('server'),
+    stack.start('worker'),
+    stack.start('load'),
+    opts.archive ? stack.start('archive-worker', lakeEnv) : undefined,
+  ]);
+  await archive?.call('start');
+  const targets = { server: server.pid, worker: worker.pid, load: load.pid, ...(archive ? { archive: archive.pid } : {}), kafka: stack.servicePids.kafka, redis: stack.servicePids.redis };
 
   const common = { runTag: stack.runTag, grouping, couriers: opts.couriers, withOrders: opts.orders, concurrency: opts.concurrency };
   const viaHttp = (phaseTag: string, batch: number, maxPings: number, maxSeconds: number, withOrders = common.withOrders) =>
@@ -185,7 +195,7 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
 
   const e2e = endToEnd(httpBatch);
   const lines: string[] = [];
-  lines.push('', 'lastmile bench: ingest pipeline — POST /api/events → Kafka → location worker → Redis + Postgres', machineLine());
+  lines.push('', `lastmile bench: ingest pipeline — POST /api/events → Kafka → location worker → Redis + Postgres${opts.archive ? ', the archive worker writing the lake too' : ''}`, machineLine());
   lines.push(
     `settings: ${opts.batch} pings per request, ${opts.concurrency} in flight, ${opts.couriers} couriers ` +
       `(${grouping === 'courier' ? "a request is one courier's buffered pings, courier tokens" : 'one ping each of many couriers per request, integrator token'}` +

@@ -1,6 +1,6 @@
-// The baseline of bench/unique-users.ts: kafkajs reading the activity topic the way the
-// activity worker does — same client setup, fetch sizes and partitions at once, a commit per
-// batch — and doing nothing else with the frames but count them. Runs in a helper process
+// The baseline of bench/unique-users.ts and bench/lake.ts: kafkajs reading a topic the way the
+// activity and archive workers do — same client setup, fetch sizes and partitions at once, a
+// commit per batch — and doing nothing else with the messages but count them. Runs in a helper process
 // (bench/child.ts, role "load"), as the worker runs in its own.
 import { loadConfig } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';

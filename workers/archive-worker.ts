@@ -8,6 +8,7 @@ import { openLake } from '../lib/lake/lake-views';
 import { LAKE_TOPICS, type LakeTopic } from '../lib/lake/lake-schema';
 import { createParquetWriter } from '../lib/lake/parquet-writer';
 import type { RunningConsumer } from '../lib/kafka/run-consumer';
+import { ACTIVITY_FETCH } from './activity-worker';
 import type { WorkerDeps } from './location-worker';
 
 const FLUSH_CHECK_MS = 500;
@@ -19,7 +20,7 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
   const consumer = deps.kafka.consumer({
     groupId: `${deps.groupPrefix}.archive`,
     allowAutoTopicCreation: false,
-    maxBytes: 16 * 1024 * 1024,
+    ...ACTIVITY_FETCH, // bulk reads, as the activity worker's
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
   });

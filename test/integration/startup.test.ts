@@ -29,6 +29,6 @@ describe('start-up configuration', () => {
   it('names the workers it knows when given an unknown one', () => {
     const result = start('workers/index.ts', ['teleporter'], {});
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/usage: tsx workers\/index.ts <location\|orders\|activity>/);
+    expect(result.stderr).toMatch(/usage: tsx workers\/index.ts <location\|orders\|activity\|archive>/);
   });
 });

@@ -91,7 +91,8 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
       await features.stop();
       clearInterval(tick);
       await flushing;
-      await consumer.stop();
+      // no more fetches; the ranges under way are written and committed while the group is still joined
+      consumer.pause(Object.values(topics).map((topic) => ({ topic })));
       await archiver.flushAll().catch((err: unknown) => log.warn({ err }, 'writing the last lake files failed: they are written again at the next start'));
       await consumer.disconnect();
       writer.close();

@@ -62,6 +62,17 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   const { lakeDir, writer, log } = options;
   const lakeTopicOf = new Map<string, LakeTopic>(Object.entries(options.topics).map(([id, name]) => [name, id as LakeTopic]));
   let states = new Map<string, PartitionState>();
+  // the folder of each topic's hour, made once per hour rather than once per record
+  const dirs = new Map<string, string>();
+  const dirOf = (topic: string, timestampMs: number) => {
+    const key = `${topic}\u0000${Math.floor(timestampMs / 3_600_000)}`;
+    let dir = dirs.get(key);
+    if (dir === undefined) {
+      if (dirs.size > 10_000) dirs.clear();
+      dirs.set(key, (dir = hourDir(lakeDir, topic, timestampMs)));
+    }
+    return dir;
+  };
 
   const stateOf = (topic: string, partition: number): PartitionState => {
     const key = `${topic}\u0000${partition}`;
@@ -146,7 +157,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       pending.last = offset;
       const line = lakeLine(lakeTopic, partition, message);
       if (line !== undefined) {
-        const dir = hourDir(lakeDir, topic, Number(message.timestamp));
+        const dir = dirOf(topic, Number(message.timestamp));
         let lines = pending.byHour.get(dir);
         if (!lines) pending.byHour.set(dir, (lines = []));
         lines.push(line);

@@ -94,9 +94,9 @@ await withStack('retention', {}, async (stack) => {
       `a day of ${fmt.int(opts.rows)} pings removed, while another connection inserts one ping at a time into today's partition:`,
       table([
         ['how', 'rows', 'ms', 'inserts meanwhile', 'insert p50 ms', 'p99 ms', 'max ms'],
-        row('before (no removal)', 0, 2000, baseline),
-        row(`drop the day (${dropped.join(', ')})`, opts.rows, dropMs, duringDrop),
-        row('DELETE the day', deleted.rowCount ?? 0, deleteMs, duringDelete),
+        row('2 s before, nothing removed', 2000, 0, baseline),
+        row(`drop the day (${dropped.join(', ')})`, dropMs, opts.rows, duringDrop),
+        row('DELETE the day', deleteMs, deleted.rowCount ?? 0, duringDelete),
       ]),
       `drop of a day: ${dropMs.toFixed(0)} ms (target < ${opts.target} ms): ${verdict(dropMs < opts.target)}; DELETE: ${(deleteMs / dropMs).toFixed(0)}× as long`,
     ].join('\n'),

@@ -63,17 +63,17 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
   const tick = setInterval(() => {
     flushing = flushing.then(() => archiver.flushDue()).catch((err: unknown) => log.warn({ err }, 'writing due lake files failed; retrying'));
   }, FLUSH_CHECK_MS);
-  // each day's courier features, once the day is over, by one archive worker at a time
+  // each day's courier features (lib/lake/courier-features-job.ts), by one archive worker at a time, hourly
   const features = leasedLoop({
     redis: deps.redis,
     key: `lastmile:${deps.groupPrefix}:courier-features`,
-    intervalMs: 10 * 60_000,
+    intervalMs: 60 * 60_000,
     log,
     tasks: [
       {
         name: 'courier features',
         async run(now) {
-          const days = await dueFeatureDays(lake.dir, now, existsSync);
+          const days = dueFeatureDays(lake.dir, now, existsSync);
           if (days.length === 0) return;
           const reader = await openLake(lake.dir, topics);
           try {

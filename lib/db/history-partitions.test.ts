@@ -15,10 +15,15 @@ describe('day partitions', () => {
     }
   });
 
-  it('keeps today and the days before it up to the retention', () => {
+  it('drops a day only once all of it is older than the retention', () => {
     const now = Date.UTC(2026, 11, 3, 0, 0, 1);
-    expect(firstKeptDay(now, 1)).toBe(dayNumber(now));
-    expect(firstKeptDay(now, 30)).toBe(dayNumber(now) - 29);
+    // a second past midnight: yesterday's last rows are a second old, so yesterday stays
+    expect(firstKeptDay(now, 1)).toBe(dayNumber(now) - 1);
+    expect(firstKeptDay(now, 30)).toBe(dayNumber(now) - 30);
+    // the day before the first kept ended more than 30 days ago; the first kept did not
+    const first = firstKeptDay(now, 30);
+    expect(now - first * DAY_MS).toBeGreaterThan(30 * DAY_MS);
+    expect(now - (first * DAY_MS + DAY_MS)).toBeLessThan(30 * DAY_MS);
   });
 
   it('lists each day of a batch once, before 1970 too', () => {

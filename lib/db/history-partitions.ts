@@ -35,10 +35,10 @@ export function partitionDay(table: HistoryTable, name: string): number | undefi
 }
 
 /**
- * The first day kept: a table keeps today and the `retentionDays - 1` days before it, so a
- * day is dropped whole once all of it is older than `retentionDays` days.
+ * The first day kept: the day of the instant `retentionDays` ago. Every day before it is
+ * wholly older than that, so no row younger than `retentionDays` days is ever dropped.
  */
-export const firstKeptDay = (nowMs: number, retentionDays: number) => dayNumber(nowMs) - retentionDays + 1;
+export const firstKeptDay = (nowMs: number, retentionDays: number) => dayNumber(nowMs - retentionDays * DAY_MS);
 
 /** The days of these times, each once. */
 export function daysOf(times: Iterable<number>): number[] {
@@ -49,7 +49,8 @@ export function daysOf(times: Iterable<number>): number[] {
 
 export async function ensureDayPartitions(db: Db, table: HistoryTable, days: number[]): Promise<void> {
   if (days.length === 0) return;
-  const dates = days.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10));
+  // in one order for every caller: two writers making the same days never wait on each other in a circle
+  const dates = [...days].sort((a, b) => a - b).map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10));
   await db.$queryRaw`SELECT lastmile_ensure_day_partition(${table}, d) FROM unnest(${dates}::date[]) AS d`;
 }
 

@@ -99,4 +99,27 @@ describe('the archiver', () => {
     expect(files().map(offsetsIn)).toEqual([[0, 2]]);
     expect(commits).toEqual([3]);
   });
+
+  it('adds a batch fetched again (its first apply failed) once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { a, commits } = archiver();
+    const batch = Array.from({ length: 5 }, (_, i) => ping(i));
+    await a.append('pings', 0, batch);
+    await a.append('pings', 0, batch); // kafkajs hands the same batch again
+    await a.append('pings', 0, [ping(3), ping(4), ping(5)]);
+    await a.flushAll();
+    expect(files().map(offsetsIn)).toEqual([[0, 1, 2, 3, 4, 5]]);
+    expect(commits).toEqual([6]);
+  });
+
+  it('writes and commits nothing for work queued before a rebalance', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { a, commits } = archiver();
+    await a.append('pings', 0, [ping(0), ping(1)]);
+    const flushing = a.flushAll();
+    a.reset(); // the group rebalanced while the file was being written
+    await flushing;
+    expect(files()).toEqual([]);
+    expect(commits).toEqual([]);
+  });
 });

@@ -9,7 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import type { Log } from '../observability/log';
-import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, publishFile, temporaryName } from './lake-files';
+import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, parseLakeFileName, publishFile, temporaryName } from './lake-files';
 import { lakeLine } from './lake-lines';
 import type { LakeTopic } from './lake-schema';
 import type { ParquetWriter } from './parquet-writer';
@@ -45,6 +45,8 @@ interface PartitionState {
   queue: Promise<unknown>;
   /** The offset last committed by this archiver: a commit never moves back. */
   committed: number;
+  /** The group generation it belongs to: work queued before a rebalance writes and commits nothing after it. */
+  generation: number;
 }
 
 export interface Archiver {
@@ -62,6 +64,8 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   const { lakeDir, writer, log } = options;
   const lakeTopicOf = new Map<string, LakeTopic>(Object.entries(options.topics).map(([id, name]) => [name, id as LakeTopic]));
   let states = new Map<string, PartitionState>();
+  let generation = 0;
+  const current = (state: PartitionState) => state.generation === generation;
   // the folder of each topic's hour, made once per hour rather than once per record
   const dirs = new Map<string, string>();
   const dirOf = (topic: string, timestampMs: number) => {
@@ -78,7 +82,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     const key = `${topic}\u0000${partition}`;
     let state = states.get(key);
     if (!state) {
-      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1 };
+      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1, generation };
       states.set(key, state);
     }
     return state;
@@ -91,7 +95,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   };
 
   async function commitTo(topic: string, partition: number, state: PartitionState, offset: number): Promise<void> {
-    if (offset <= state.committed) return;
+    if (offset <= state.committed || !current(state)) return;
     await options.commit(topic, partition, offset);
     state.committed = offset;
   }
@@ -107,10 +111,21 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       const path = join(dir, name);
       const temporary = join(dir, temporaryName(name));
       await writer.write(lakeTopicOf.get(topic)!, lines, temporary);
-      // a file another writer left for records of this range (it lost the partition mid-write)
+      if (!current(state)) {
+        // the group rebalanced meanwhile: the partition's records are handed out again
+        await unlink(temporary).catch(() => undefined);
+        return;
+      }
+      // a file another writer left for part of this range (it lost the partition mid-write)
+      // goes; one that holds records outside it is left, and said
       for (const other of await overlapping(dir, topic, partition, range)) {
-        log.warn({ topic, partition, file: other, replacedBy: name }, 'removing a lake file that overlaps the range being written');
-        await unlink(join(dir, other)).catch(() => undefined);
+        const o = parseLakeFileName(topic, other)!;
+        if (o.first >= range.first && o.last <= range.last) {
+          log.warn({ topic, partition, file: other, replacedBy: name }, 'removing a lake file inside the range being written');
+          await unlink(join(dir, other)).catch(() => undefined);
+        } else {
+          log.error({ topic, partition, file: other, writing: name }, 'a lake file overlaps the range being written and holds records outside it: left in place');
+        }
       }
       await publishFile(temporary, path);
       paths.push(path);
@@ -132,6 +147,8 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     for (const message of messages) {
       const offset = Number(message.offset);
       let pending = state.pending;
+      // a batch fetched again (its apply failed): what is held or committed already is not added twice
+      if (offset < state.committed || (pending && offset <= pending.last)) continue;
       if (pending && pending.endAt !== undefined && offset > pending.endAt) {
         await flush(topic, partition, state); // the records up to the boundary ended before it
         pending = undefined;
@@ -176,15 +193,21 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       return enqueue(state, () => appendTo(topic, partition, state, messages));
     },
     async flushDue(nowMs = Date.now()) {
-      const due = [...states.entries()].filter(([, s]) => s.pending && !s.pending.replaying && nowMs - s.pending.startedAt >= options.flushMs);
+      const isDue = (p: Pending | undefined): p is Pending => p !== undefined && !p.replaying && nowMs - p.startedAt >= options.flushMs;
+      const due = [...states.entries()].filter(([, s]) => isDue(s.pending));
       await Promise.all(
         due.map(([key, state]) => {
           const [topic, partition] = key.split('\u0000') as [string, string];
-          return enqueue(state, () => flush(topic, Number(partition), state));
+          const found = state.pending;
+          // an append may have closed that range and opened another before this runs
+          return enqueue(state, async () => {
+            if (state.pending === found && isDue(found)) await flush(topic, Number(partition), state);
+          });
         }),
       );
     },
     reset() {
+      generation++;
       states = new Map();
     },
     async flushAll() {

@@ -9,11 +9,13 @@ describe('courier features by day', () => {
     expect(() => daysBetween('2026-03-02', '2026-03-01')).toThrow('--to 2026-03-01 is before --from 2026-03-02');
   });
 
-  it('writes a day once it has been over an hour, and not again', async () => {
-    const now = Date.UTC(2026, 11, 3, 0, 30);
-    expect(await dueFeatureDays('/lake', now, () => false)).toEqual(['2026-12-01']);
-    const later = Date.UTC(2026, 11, 3, 1, 0);
-    expect(await dueFeatureDays('/lake', later, () => false)).toEqual(['2026-12-01', '2026-12-02']);
-    expect(await dueFeatureDays('/lake', later, (p) => p === featuresFile('/lake', '2026-12-01'))).toEqual(['2026-12-02']);
+  it('writes a day from an hour after it ends until late events stop counting, and a missing day of the last week', () => {
+    const exists = (days: string[]) => (p: string) => days.some((d) => p === featuresFile('/lake', d));
+    const all = ['2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02'];
+    // 00:30 on the 3rd: the 2nd ended half an hour ago; the 1st and 31st... are in their late window
+    expect(dueFeatureDays('/lake', Date.UTC(2026, 11, 3, 0, 30), exists(all))).toEqual(['2026-11-30', '2026-12-01']);
+    expect(dueFeatureDays('/lake', Date.UTC(2026, 11, 3, 1, 0), exists(all))).toEqual(['2026-12-01', '2026-12-02']);
+    // a day of the last week without a file is written whatever its age
+    expect(dueFeatureDays('/lake', Date.UTC(2026, 11, 3, 1, 0), exists(all.filter((d) => d !== '2026-11-27')))).toEqual(['2026-11-27', '2026-12-01', '2026-12-02']);
   });
 });

@@ -114,14 +114,25 @@ export async function writeCourierFeatures(connection: DuckDBConnection, lakeDir
   return count;
 }
 
-/** A day's file is written once the day has been over this long (its last records have reached the lake). */
+/** A day's file is first written once the day has been over this long. */
 export const FEATURES_AFTER_MS = 60 * 60_000;
+/** How far back the archive worker looks for days whose file is missing (older: the backfill). */
+const MISSING_LOOKBACK_DAYS = 7;
 
-/** The days (at most the last two) whose features are due and not yet in the lake. */
-export async function dueFeatureDays(lakeDir: string, nowMs: number, exists: (path: string) => boolean): Promise<string[]> {
+/**
+ * The days whose features the archive worker writes now: each day from an hour after its
+ * end until LATE_ARRIVAL_DAYS later (written again each time, so late events and a lake
+ * that was catching up are counted), and any day of the last week that has no file yet.
+ */
+export function dueFeatureDays(lakeDir: string, nowMs: number, exists: (path: string) => boolean): string[] {
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  return [today - 2 * DAY_MS, today - DAY_MS]
-    .filter((start) => nowMs >= start + DAY_MS + FEATURES_AFTER_MS)
-    .map(isoDay)
-    .filter((day) => !exists(featuresFile(lakeDir, day)));
+  const due: string[] = [];
+  for (let k = MISSING_LOOKBACK_DAYS; k >= 1; k--) {
+    const start = today - k * DAY_MS;
+    const end = start + DAY_MS;
+    if (nowMs < end + FEATURES_AFTER_MS) continue;
+    const late = nowMs < end + LATE_ARRIVAL_DAYS * DAY_MS + FEATURES_AFTER_MS;
+    if (late || !exists(featuresFile(lakeDir, isoDay(start)))) due.push(isoDay(start));
+  }
+  return due;
 }

@@ -62,6 +62,12 @@ export async function hourDirs(lakeDir: string, topic: string): Promise<string[]
   return dirs;
 }
 
+/** Whether a topic has at least one Parquet file (an hour folder is made before its first file). */
+export async function hasFiles(lakeDir: string, topic: string): Promise<boolean> {
+  for (const dir of await hourDirs(lakeDir, topic)) if ((await entries(dir)).some((n) => n.endsWith('.parquet') && !n.startsWith('.'))) return true;
+  return false;
+}
+
 /**
  * The ranges of one partition the lake holds, oldest first. Temporary files a writer of
  * this partition left (killed before its rename) are removed on the way.

@@ -1,11 +1,10 @@
 // DuckDB over the lake: one view per archived topic (lake-schema.ts's LAKE_VIEWS), reading
 // its Parquet files with the Hive folders as columns (date, hour), plus occurred_at as a
 // timestamp for the event topics. A topic without files yet is an empty view of its columns.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { topicNames } from '../kafka/topics';
-import { hourDirs } from './lake-files';
+import { hasFiles } from './lake-files';
 import { DEAD_LETTER_COLUMNS, FRAME_COLUMN, LAKE_TOPICS, LAKE_VIEWS, type LakeTopic, eventColumns, eventTypeOf, keepsFrame, quoteIdent } from './lake-schema';
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -37,8 +36,7 @@ export const topicGlob = (lakeDir: string, topic: string) => `${resolve(lakeDir)
 /** Creates (or replaces) the views over the lake on this connection; returns their names. */
 export async function createLakeViews(connection: DuckDBConnection, lakeDir: string, topics: Record<LakeTopic, string>): Promise<string[]> {
   for (const topic of LAKE_TOPICS) {
-    const hasFiles = existsSync(lakeDir) && (await hourDirs(lakeDir, topics[topic])).length > 0;
-    const source = hasFiles
+    const source = (await hasFiles(lakeDir, topics[topic]))
       ? `SELECT * FROM read_parquet(${sqlString(topicGlob(lakeDir, topics[topic]))}, hive_partitioning = true, union_by_name = true)`
       : emptyView(topic);
     await connection.run(`CREATE OR REPLACE VIEW ${LAKE_VIEWS[topic]} AS SELECT *, ${occurredAt(topic)} FROM (${source})`);

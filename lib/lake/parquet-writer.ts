@@ -31,7 +31,8 @@ export async function createParquetWriter(): Promise<ParquetWriter> {
   const connection = await instance.connect();
   return {
     async write(topic, lines, path) {
-      const source = `${path}.ndjson`;
+      // a temporary name too (…tmp): one a crash leaves behind is cleared with the rest
+      const source = `${path}.ndjson.tmp`;
       await writeFile(source, lines.join('\n') + '\n');
       try {
         await connection.run(`COPY (${selectFor(topic, source)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);

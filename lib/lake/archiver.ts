@@ -12,6 +12,7 @@ import type { Log } from '../observability/log';
 import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, parseLakeFileName, publishFile, temporaryName } from './lake-files';
 import { lakeLine } from './lake-lines';
 import type { LakeTopic } from './lake-schema';
+import { LineBuffer } from './line-buffer';
 import type { ParquetWriter } from './parquet-writer';
 
 export interface ArchiverOptions {
@@ -33,7 +34,7 @@ interface Pending {
   endAt?: number;
   /** endAt is an existing file's end: the range is that file again, and waits for all of it. */
   replaying: boolean;
-  byHour: Map<string, string[]>;
+  byHour: Map<string, LineBuffer>;
   bytes: number;
   startedAt: number;
 }
@@ -47,16 +48,20 @@ interface PartitionState {
   committed: number;
   /** The group generation it belongs to: work queued before a rebalance writes and commits nothing after it. */
   generation: number;
+  /** The range being written, with its commit (one at a time per partition, while the next fills). */
+  writing: Promise<void>;
+  /** A write or commit that failed: this partition is read again from the last commit (see append). */
+  failed?: unknown;
 }
 
 export interface Archiver {
-  /** Adds a fetched batch of a partition; resolves once every range it completed is written and committed. */
+  /** Adds a fetched batch of a partition; the ranges it completes are written and committed in the background, in order. */
   append(topic: string, partition: number, messages: KafkaMessage[]): Promise<void>;
   /** Writes the ranges that have waited `flushMs`. */
   flushDue(nowMs?: number): Promise<void>;
   /** Forgets everything unwritten (the group rebalanced: Kafka hands the records out again). */
   reset(): void;
-  /** Writes the ranges under way now, waiting for none to fill (a stop with nothing left behind). */
+  /** Writes the ranges under way now, waiting for none to fill, and every write begun (a stop with nothing left behind). */
   flushAll(): Promise<void>;
 }
 
@@ -82,7 +87,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     const key = `${topic}\u0000${partition}`;
     let state = states.get(key);
     if (!state) {
-      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1, generation };
+      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1, generation, writing: Promise.resolve() };
       states.set(key, state);
     }
     return state;
@@ -100,17 +105,38 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     state.committed = offset;
   }
 
+  /** Records a write (or a commit) after the partition's others; a failure stops the ones after it. */
+  const chain = (state: PartitionState, work: () => Promise<void>) => {
+    state.writing = state.writing.then(async () => {
+      if (state.failed === undefined) await work();
+    }).catch((err: unknown) => {
+      state.failed ??= err;
+    });
+  };
+
+  /**
+   * Ends the range under way and has it written and committed in the background, once the
+   * range before it is (so the records go on being read while DuckDB writes).
+   */
   async function flush(topic: string, partition: number, state: PartitionState): Promise<void> {
     const pending = state.pending;
     if (!pending) return;
+    await state.writing; // at most one range of a partition written at a time: what is held stays bounded
+    if (state.pending !== pending) return;
+    state.pending = undefined;
     const range = { first: pending.first, last: pending.endAt !== undefined && pending.replaying ? pending.endAt : pending.last };
+    chain(state, () => writeRange(topic, partition, state, pending, range));
+  }
+
+  async function writeRange(topic: string, partition: number, state: PartitionState, pending: Pending, range: { first: number; last: number }): Promise<void> {
     const name = lakeFileName(topic, partition, range);
     const paths: string[] = [];
     for (const [dir, lines] of pending.byHour) {
+      if (lines.size === 0) continue; // every record of that hour was no valid event
       await ensureDir(dir);
       const path = join(dir, name);
       const temporary = join(dir, temporaryName(name));
-      await writer.write(lakeTopicOf.get(topic)!, lines, temporary);
+      await writer.write(lakeTopicOf.get(topic)!, lines.blocks(), temporary);
       if (!current(state)) {
         // the group rebalanced meanwhile: the partition's records are handed out again
         await unlink(temporary).catch(() => undefined);
@@ -130,7 +156,6 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       await publishFile(temporary, path);
       paths.push(path);
     }
-    state.pending = undefined;
     const ranges = await state.ranges;
     if (!ranges.some((r) => r.first === range.first)) {
       ranges.push({ ...range, paths });
@@ -142,6 +167,9 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   async function appendTo(topic: string, partition: number, state: PartitionState, messages: KafkaMessage[]): Promise<void> {
     const lakeTopic = lakeTopicOf.get(topic);
     if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);
+    // a file or a commit failed: nothing after it was committed; the consumer's retries fail
+    // too until kafkajs restarts it, and the rejoined group reads on from the last commit
+    if (state.failed !== undefined) throw state.failed;
     const ranges = await state.ranges;
     let skippedTo: number | undefined;
     for (const message of messages) {
@@ -172,19 +200,19 @@ export function createArchiver(options: ArchiverOptions): Archiver {
         state.pending = pending;
       }
       pending.last = offset;
-      const line = lakeLine(lakeTopic, partition, message);
-      if (line !== undefined) {
-        const dir = dirOf(topic, Number(message.timestamp));
-        let lines = pending.byHour.get(dir);
-        if (!lines) pending.byHour.set(dir, (lines = []));
-        lines.push(line);
-        pending.bytes += line.length;
-      }
+      const dir = dirOf(topic, Number(message.timestamp));
+      let lines = pending.byHour.get(dir);
+      if (!lines) pending.byHour.set(dir, (lines = new LineBuffer()));
+      const before = lines.size;
+      if (lakeLine(lakeTopic, partition, message, lines)) pending.bytes += lines.size - before;
       const atBoundary = pending.endAt !== undefined && offset >= pending.endAt;
       if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(topic, partition, state);
     }
     // all of this batch was in the lake already: move the group on past it
-    if (skippedTo !== undefined && !state.pending) await commitTo(topic, partition, state, skippedTo + 1);
+    if (skippedTo !== undefined && !state.pending) {
+      const to = skippedTo + 1;
+      chain(state, () => commitTo(topic, partition, state, to));
+    }
   }
 
   return {
@@ -216,6 +244,8 @@ export function createArchiver(options: ArchiverOptions): Archiver {
           const [topic, partition] = key.split('\u0000') as [string, string];
           return enqueue(state, async () => {
             if (state.pending && !state.pending.replaying) await flush(topic, Number(partition), state);
+            await state.writing;
+            if (state.failed !== undefined) throw state.failed;
           });
         }),
       );

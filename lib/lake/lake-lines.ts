@@ -1,12 +1,13 @@
 // A Kafka record as one line for the Parquet writer: {"p":partition,"o":offset,"t":timestamp,
 // "v":event}. An event topic's record goes in only if it is a valid event (the workers
 // dead-letter the rest, and the dead letters are archived with their reasons); its bytes
-// are copied, not re-encoded. A dead letter's key, value and headers become its fields.
+// are copied, not re-encoded (line-buffer.ts). A dead letter's key, value and headers become its fields.
 import type { KafkaMessage } from 'kafkajs';
 import { decodeEvent } from '../events/decode';
 import { schemaId } from '../events/registry';
 import { tooDeepAt, validatorFor } from '../events/validate';
 import { type LakeTopic, eventTypeOf, keepsFrame } from './lake-schema';
+import type { LineBuffer } from './line-buffer';
 
 const validFrame = validatorFor(schemaId('user.activity', 1));
 
@@ -26,7 +27,11 @@ function isValidActivity(message: KafkaMessage): boolean {
 const NEWLINE = 0x0a;
 const text = (v: Buffer | string | null | undefined) => (v === null || v === undefined ? null : String(v));
 
-export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMessage): string | undefined {
+/**
+ * Writes the record's line (and its line break) into `out`; returns false, writing nothing,
+ * for a record of an event topic that is no valid event.
+ */
+export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMessage, out: LineBuffer): boolean {
   const head = `{"p":${partition},"o":${message.offset},"t":${message.timestamp},"v":`;
   const type = eventTypeOf(topic);
   if (!type) {
@@ -46,11 +51,21 @@ export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMess
       worker: header('dlq-worker'),
       dead_lettered_at: header('dlq-at'),
     };
-    return `${head}${JSON.stringify(fields)}}`;
+    out.ascii(head);
+    out.utf8(`${JSON.stringify(fields)}}\n`);
+    return true;
   }
-  if (!message.value) return undefined;
-  if (!(type === 'user.activity' ? isValidActivity(message) : decodeEvent(message, type).ok)) return undefined;
+  const value = message.value;
+  if (!value) return false;
+  if (!(type === 'user.activity' ? isValidActivity(message) : decodeEvent(message, type).ok)) return false;
+  out.ascii(head);
   // one line per record: a value with a line break in it (pretty-printed JSON) is re-encoded
-  const raw = message.value!.indexOf(NEWLINE) === -1 ? message.value!.toString('utf8') : JSON.stringify(JSON.parse(message.value!.toString('utf8')));
-  return keepsFrame(topic) ? `${head}${raw},"f":${raw}}` : `${head}${raw}}`;
+  const raw = value.indexOf(NEWLINE) === -1 ? value : Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8'))));
+  out.bytes(raw);
+  if (keepsFrame(topic)) {
+    out.ascii(',"f":');
+    out.bytes(raw);
+  }
+  out.ascii('}\n');
+  return true;
 }

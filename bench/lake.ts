@@ -13,8 +13,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import { mkdir } from 'node:fs/promises';
-import { createLakeViews, openLake } from '../lib/lake/lake-views';
-import { LAKE_TOPICS, type LakeTopic } from '../lib/lake/lake-schema';
+import { createLakeViews, lakeTopicsOf, openLake } from '../lib/lake/lake-views';
+import type { LakeTopic } from '../lib/lake/lake-schema';
 import { profileDir } from '../scripts/infra/stack';
 import type { RawConsumeResult } from './raw-consume';
 import { PingMaker } from './load';
@@ -179,7 +179,7 @@ function summarize(rows: [string, number, number][]) {
 await withStack('lake', {}, async (stack) => {
   const lakeDir = join(profileDir(stack.profile), 'lake');
   const env = { LAKE_DIR: lakeDir, LAKE_FLUSH_SECONDS: '5' };
-  const topics = Object.fromEntries(LAKE_TOPICS.map((id) => [id, stack.topics[id]])) as Record<LakeTopic, string>;
+  const topics = lakeTopicsOf(stack.topics);
   const topic = stack.topics.courierLocations;
   say(`preloading ${fmt.int(opts.pings)} pings…`);
   const pre = await preload(stack, topic);

@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { leasedLoop } from '../lib/kafka/leased-loop';
 import { createArchiver } from '../lib/lake/archiver';
 import { dueFeatureDays, writeCourierFeatures } from '../lib/lake/courier-features-job';
-import { openLake } from '../lib/lake/lake-views';
-import { LAKE_TOPICS, type LakeTopic } from '../lib/lake/lake-schema';
+import { lakeTopicsOf, openLake } from '../lib/lake/lake-views';
 import { createParquetWriter } from '../lib/lake/parquet-writer';
 import type { RunningConsumer } from '../lib/kafka/run-consumer';
 import { ACTIVITY_FETCH } from './activity-worker';
@@ -15,7 +14,7 @@ const FLUSH_CHECK_MS = 500;
 
 export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningConsumer> {
   const { lake, log } = deps;
-  const topics = Object.fromEntries(LAKE_TOPICS.map((id) => [id, deps.topics[id]])) as Record<LakeTopic, string>;
+  const topics = lakeTopicsOf(deps.topics);
   const writer = await createParquetWriter();
   const consumer = deps.kafka.consumer({
     groupId: `${deps.groupPrefix}.archive`,

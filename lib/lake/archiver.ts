@@ -40,6 +40,8 @@ interface Pending {
 }
 
 interface PartitionState {
+  topic: string;
+  partition: number;
   ranges: Promise<LakeRange[]>;
   pending?: Pending;
   /** Appends and flushes of a partition, one at a time. */
@@ -87,7 +89,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     const key = `${topic}\u0000${partition}`;
     let state = states.get(key);
     if (!state) {
-      state = { ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1, generation, writing: Promise.resolve() };
+      state = { topic, partition, ranges: listRanges(lakeDir, topic, partition), queue: Promise.resolve(), committed: -1, generation, writing: Promise.resolve() };
       states.set(key, state);
     }
     return state;
@@ -99,9 +101,9 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     return next;
   };
 
-  async function commitTo(topic: string, partition: number, state: PartitionState, offset: number): Promise<void> {
+  async function commitTo(state: PartitionState, offset: number): Promise<void> {
     if (offset <= state.committed || !current(state)) return;
-    await options.commit(topic, partition, offset);
+    await options.commit(state.topic, state.partition, offset);
     state.committed = offset;
   }
 
@@ -118,17 +120,18 @@ export function createArchiver(options: ArchiverOptions): Archiver {
    * Ends the range under way and has it written and committed in the background, once the
    * range before it is (so the records go on being read while DuckDB writes).
    */
-  async function flush(topic: string, partition: number, state: PartitionState): Promise<void> {
+  async function flush(state: PartitionState): Promise<void> {
     const pending = state.pending;
     if (!pending) return;
     await state.writing; // at most one range of a partition written at a time: what is held stays bounded
     if (state.pending !== pending) return;
     state.pending = undefined;
     const range = { first: pending.first, last: pending.endAt !== undefined && pending.replaying ? pending.endAt : pending.last };
-    chain(state, () => writeRange(topic, partition, state, pending, range));
+    chain(state, () => writeRange(state, pending, range));
   }
 
-  async function writeRange(topic: string, partition: number, state: PartitionState, pending: Pending, range: { first: number; last: number }): Promise<void> {
+  async function writeRange(state: PartitionState, pending: Pending, range: { first: number; last: number }): Promise<void> {
+    const { topic, partition } = state;
     const name = lakeFileName(topic, partition, range);
     const paths: string[] = [];
     for (const [dir, lines] of pending.byHour) {
@@ -161,10 +164,11 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       ranges.push({ ...range, paths });
       ranges.sort((a, b) => a.first - b.first);
     }
-    await commitTo(topic, partition, state, range.last + 1);
+    await commitTo(state, range.last + 1);
   }
 
-  async function appendTo(topic: string, partition: number, state: PartitionState, messages: KafkaMessage[]): Promise<void> {
+  async function appendTo(state: PartitionState, messages: KafkaMessage[]): Promise<void> {
+    const { topic, partition } = state;
     const lakeTopic = lakeTopicOf.get(topic);
     if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);
     // a file or a commit failed: nothing after it was committed; the consumer's retries fail
@@ -178,7 +182,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       // a batch fetched again (its apply failed): what is held or committed already is not added twice
       if (offset < state.committed || (pending && offset <= pending.last)) continue;
       if (pending && pending.endAt !== undefined && offset > pending.endAt) {
-        await flush(topic, partition, state); // the records up to the boundary ended before it
+        await flush(state); // the records up to the boundary ended before it
         pending = undefined;
       }
       if (!pending) {
@@ -206,32 +210,32 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       const before = lines.size;
       if (lakeLine(lakeTopic, partition, message, lines)) pending.bytes += lines.size - before;
       const atBoundary = pending.endAt !== undefined && offset >= pending.endAt;
-      if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(topic, partition, state);
+      if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(state);
     }
     // all of this batch was in the lake already: move the group on past it
     if (skippedTo !== undefined && !state.pending) {
       const to = skippedTo + 1;
-      chain(state, () => commitTo(topic, partition, state, to));
+      chain(state, () => commitTo(state, to));
     }
   }
 
   return {
     append(topic, partition, messages) {
       const state = stateOf(topic, partition);
-      return enqueue(state, () => appendTo(topic, partition, state, messages));
+      return enqueue(state, () => appendTo(state, messages));
     },
     async flushDue(nowMs = Date.now()) {
       const isDue = (p: Pending | undefined): p is Pending => p !== undefined && !p.replaying && nowMs - p.startedAt >= options.flushMs;
-      const due = [...states.entries()].filter(([, s]) => isDue(s.pending));
       await Promise.all(
-        due.map(([key, state]) => {
-          const [topic, partition] = key.split('\u0000') as [string, string];
-          const found = state.pending;
-          // an append may have closed that range and opened another before this runs
-          return enqueue(state, async () => {
-            if (state.pending === found && isDue(found)) await flush(topic, Number(partition), state);
-          });
-        }),
+        [...states.values()]
+          .filter((state) => isDue(state.pending))
+          .map((state) => {
+            const found = state.pending;
+            // an append may have closed that range and opened another before this runs
+            return enqueue(state, async () => {
+              if (state.pending === found && isDue(found)) await flush(state);
+            });
+          }),
       );
     },
     reset() {
@@ -240,14 +244,13 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     },
     async flushAll() {
       await Promise.all(
-        [...states.entries()].map(([key, state]) => {
-          const [topic, partition] = key.split('\u0000') as [string, string];
-          return enqueue(state, async () => {
-            if (state.pending && !state.pending.replaying) await flush(topic, Number(partition), state);
+        [...states.values()].map((state) =>
+          enqueue(state, async () => {
+            if (state.pending && !state.pending.replaying) await flush(state);
             await state.writing;
             if (state.failed !== undefined) throw state.failed;
-          });
-        }),
+          }),
+        ),
       );
     },
   };

@@ -5,7 +5,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { decodeEvent } from '../events/decode';
 import { schemaId } from '../events/registry';
-import { tooDeepAt, validatorFor } from '../events/validate';
+import { tooDeepAt, validateEvent, validatorFor } from '../events/validate';
 import { type LakeTopic, eventTypeOf, keepsFrame } from './lake-schema';
 import type { LineBuffer } from './line-buffer';
 
@@ -19,9 +19,10 @@ function isValidActivity(message: KafkaMessage): boolean {
   } catch {
     return false;
   }
-  if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || tooDeepAt(frame) !== undefined) return false;
-  if ((frame as { type?: unknown }).type !== undefined) return decodeEvent(message, 'user.activity').ok;
-  return validFrame(frame);
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return false;
+  if ((frame as { type?: unknown }).type === undefined) return tooDeepAt(frame) === undefined && validFrame(frame);
+  const typed = validateEvent(frame);
+  return typed.ok && typed.value.type === 'user.activity';
 }
 
 const NEWLINE = 0x0a;

@@ -3,7 +3,7 @@
 // timestamp for the event topics. A topic without files yet is an empty view of its columns.
 import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { topicNames } from '../kafka/topics';
+import { type TopicNames, topicNames } from '../kafka/topics';
 import { hasFiles } from './lake-files';
 import { DEAD_LETTER_COLUMNS, FRAME_COLUMN, LAKE_TOPICS, LAKE_VIEWS, type LakeTopic, eventColumns, eventTypeOf, keepsFrame, quoteIdent } from './lake-schema';
 
@@ -72,8 +72,8 @@ export async function openLake(lakeDir: string, topics: Record<LakeTopic, string
   };
 }
 
+/** The archived topics' names among a deployment's topics. */
+export const lakeTopicsOf = (names: TopicNames) => Object.fromEntries(LAKE_TOPICS.map((id) => [id, names[id]])) as Record<LakeTopic, string>;
+
 /** The archived topics' names in a deployment of this topic prefix. */
-export function lakeTopicNames(topicPrefix: string): Record<LakeTopic, string> {
-  const names = topicNames(topicPrefix);
-  return Object.fromEntries(LAKE_TOPICS.map((id) => [id, names[id]])) as Record<LakeTopic, string>;
-}
+export const lakeTopicNames = (topicPrefix: string) => lakeTopicsOf(topicNames(topicPrefix));

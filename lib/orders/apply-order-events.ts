@@ -21,7 +21,6 @@ export interface OrderNotification {
   reason?: string;
 }
 
-
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 function insertRawEvents(db: Db, events: OrderEvent[]) {
@@ -123,9 +122,10 @@ export async function applyOrderEvents(deps: { db: Db; redis: Redis }, events: O
   for (const [orderId, timeline] of timelines) {
     if (!timeline.status) continue;
     const courierId = assignedCourier(timeline);
-    queueOrderStatus(pipeline, { orderId, status: timeline.status, at: timeline.accepted.at(-1)!.occurredAt, ...(courierId ? { courierId } : {}) });
+    const at = timeline.accepted.at(-1)!.occurredAt;
+    queueOrderStatus(pipeline, { orderId, status: timeline.status, at, ...(courierId ? { courierId } : {}) });
     // the courier's live features: a delivered order counts once (lib/couriers/courier-features.ts)
-    if (timeline.status === 'delivered' && courierId) queueDelivery(pipeline, { courierId, orderId, at: timeline.accepted.at(-1)!.occurredAt });
+    if (timeline.status === 'delivered' && courierId) queueDelivery(pipeline, { courierId, orderId, at });
   }
   const results = await pipeline.exec();
   const failed = results?.find(([err]) => err);

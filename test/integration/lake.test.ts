@@ -8,8 +8,7 @@ import { join, relative } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDeadLetter } from '../../lib/kafka/run-consumer';
-import { LAKE_TOPICS, type LakeTopic } from '../../lib/lake/lake-schema';
-import { openLake } from '../../lib/lake/lake-views';
+import { lakeTopicsOf, openLake } from '../../lib/lake/lake-views';
 import { freePort } from '../../scripts/infra/proc';
 import { type Harness, createHarness, eventually } from './harness';
 
@@ -37,7 +36,7 @@ const kill = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => 
   await exited;
 };
 
-const topics = () => Object.fromEntries(LAKE_TOPICS.map((id) => [id, h.topics[id]])) as Record<LakeTopic, string>;
+const topics = () => lakeTopicsOf(h.topics);
 
 /** Whether the archive group has committed every archived topic to its end. */
 async function caughtUp(): Promise<boolean> {

@@ -18,7 +18,7 @@ import type { LakeTopic } from '../lib/lake/lake-schema';
 import { profileDir } from '../scripts/infra/stack';
 import type { RawConsumeResult } from './raw-consume';
 import { PingMaker } from './load';
-import { type Stack, adminSasl, fmt, machineLine, monoMs, options, say, sleep, table, verdict, waitForLagZero, withStack } from './lib';
+import { type Stack, adminSasl, cpuMeter, fmt, formatCpu, machineLine, monoMs, options, say, sleep, table, verdict, waitForLagZero, withStack } from './lib';
 
 const opts = options('usage: npx tsx bench/lake.ts [options]', {
   pings: { def: 1_000_000, help: 'pings preloaded for the archive pass' },
@@ -186,8 +186,16 @@ await withStack('lake', {}, async (stack) => {
   say(`  ${fmt.int(opts.pings)} pings (${fmt.int(pre.bytes / 1024 / 1024)} MiB of JSON) in ${pre.seconds.toFixed(1)}s`);
 
   const load = await stack.start('load', env);
+  // where each pass's time went: its consumer's process and the broker
+  const metered = async <T>(pid: number, label: string, run: () => Promise<T>): Promise<[T, string]> => {
+    const meter = cpuMeter({ [label]: pid, kafka: stack.servicePids.kafka });
+    const result = await run();
+    return [result, formatCpu(meter.stop())];
+  };
+  const cpu: string[] = [];
   const raw = async (name: string) => {
-    const r = await load.call<RawConsumeResult>('consume', { brokers: stack.env.KAFKA_BROKERS!.split(','), topic, groupId: `${stack.runTag}.raw-${name}`, ends: pre.ends, timeoutMs: 600_000, partitionsConsumedConcurrently: 6 });
+    const [r, used] = await metered(load.pid, 'raw consumer', () => load.call<RawConsumeResult>('consume', { brokers: stack.env.KAFKA_BROKERS!.split(','), topic, groupId: `${stack.runTag}.raw-${name}`, ends: pre.ends, timeoutMs: 600_000, partitionsConsumedConcurrently: 6 }));
+    cpu.push(`${name}: ${used}`);
     return { name, seconds: (r.doneMs - r.startMs) / 1000, events: r.messages };
   };
   const passes: { name: string; seconds: number; events: number }[] = [];
@@ -195,8 +203,11 @@ await withStack('lake', {}, async (stack) => {
   say(`  raw kafkajs pass: ${fmt.int(passes[0]!.events / passes[0]!.seconds)} events/s`);
   const archive = await stack.start('archive-worker', env);
   const started = monoMs();
-  await archive.call('start');
-  const done = await committedToEnd(stack, `${stack.env.WORKER_GROUP_PREFIX}.archive`, topic, pre.ends);
+  const [done, used] = await metered(archive.pid, 'archive worker', async () => {
+    await archive.call('start');
+    return committedToEnd(stack, `${stack.env.WORKER_GROUP_PREFIX}.archive`, topic, pre.ends);
+  });
+  cpu.push(`archive worker: ${used}`);
   passes.push({ name: 'archive worker', seconds: (done - started) / 1000, events: opts.pings });
   say(`  archive worker: ${fmt.int(opts.pings / passes[1]!.seconds)} events/s`);
   await archive.stop();
@@ -225,6 +236,7 @@ await withStack('lake', {}, async (stack) => {
     '',
     `archive of ${fmt.int(opts.pings)} preloaded pings (6 partitions):`,
     table([['pass', 'seconds', 'events/s'], ...passes.map((p) => [p.name, p.seconds.toFixed(2), fmt.int(p.events / p.seconds)])]),
+    ...cpu,
     `archive / best raw pass: ${(archiveRate / rawBest).toFixed(2)}× (target ≥ ${opts['min-ratio']}×): ${verdict(archiveRate / rawBest >= opts['min-ratio'])}`,
     `lake: ${perMillion(lakeBytes, opts.pings)} per million pings${pgBytes ? `; Postgres (table + indexes): ${perMillion(pgBytes, opts.pings)} per million (${(pgBytes / lakeBytes).toFixed(1)}× the lake)` : ''}`,
   ];

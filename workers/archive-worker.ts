@@ -1,8 +1,10 @@
 // Archive worker: every event topic (pings, order events, activity, dead letters) → Parquet
 // files in the lake (lib/lake/), offsets committed once a range's files are in place.
 import { existsSync } from 'node:fs';
+import { fetchBuffers } from '../lib/kafka/fetch-buffers';
 import { leasedLoop } from '../lib/kafka/leased-loop';
 import { createArchiver } from '../lib/lake/archiver';
+import { lakeLines } from '../lib/lake/lake-lines';
 import { dueFeatureDays, writeCourierFeatures } from '../lib/lake/courier-features-job';
 import { lakeTopicsOf, openLake } from '../lib/lake/lake-views';
 import { createParquetWriter } from '../lib/lake/parquet-writer';
@@ -10,20 +12,29 @@ import type { RunningConsumer } from '../lib/kafka/run-consumer';
 import { ACTIVITY_FETCH } from './activity-worker';
 import type { WorkerDeps } from './location-worker';
 
-const FLUSH_CHECK_MS = 500;
+const FLUSH_CHECK_MS = 100;
 
 export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningConsumer> {
   const { lake, log } = deps;
   const topics = lakeTopicsOf(deps.topics);
   const writer = await createParquetWriter();
-  const consumer = deps.kafka.consumer({
+  // Fetched responses are read into reused buffers and decoded in place (lib/kafka/fetch-buffers.ts),
+  // as the activity worker's: a batch's bytes are copied into its lines, then given back.
+  const pooled = fetchBuffers();
+  const buffers = pooled.inPlace ? pooled : null;
+  const consumer = (buffers ? deps.kafkaWith(buffers.socketFactory) : deps.kafka).consumer({
     groupId: `${deps.groupPrefix}.archive`,
     allowAutoTopicCreation: false,
     ...ACTIVITY_FETCH, // bulk reads, as the activity worker's
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
   });
+  const lines = lakeLines();
+  const pings = lines.native('courierLocations');
+  if (pings.native) log.info('pings checked by the native event check first');
+  else log.warn({ why: pings.why }, 'pings checked by ajv only (the native event check is not built)');
   const archiver = createArchiver({
+    lines,
     lakeDir: lake.dir,
     topics,
     writer,
@@ -44,7 +55,9 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         if (batch.messages.length === 0) return;
         const timer = deps.metrics.batchSeconds.startTimer({ worker: 'archive' });
-        await archiver.append(batch.topic, batch.partition, batch.messages);
+        const release = buffers?.hold(batch.messages);
+        await archiver.append(batch.topic, batch.partition, batch.messages, Number(batch.highWatermark));
+        release?.(); // a batch that failed keeps its buffers out of the pool (its retry reads them)
         resolveOffset(batch.messages.at(-1)!.offset);
         await heartbeat();
         deps.metrics.eventsIn.inc({ type: 'archive', outcome: 'processed' }, batch.messages.length);

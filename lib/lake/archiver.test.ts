@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLog } from '../observability/log';
 import { createArchiver } from './archiver';
 import type { ParquetWriter } from './parquet-writer';
@@ -28,14 +28,16 @@ const textWriter: ParquetWriter = {
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function archiver(maxBytes = 1e9) {
+function archiver(maxBytes = 1e9, more: { flushMs?: number; idleBytes?: number } = {}) {
   const commits: number[] = [];
   const a = createArchiver({
     lakeDir: dir,
     topics,
     writer: textWriter,
-    flushMs: 1000,
+    flushMs: more.flushMs ?? 1000,
     maxBytes,
+    idleMs: 1000,
+    idleBytes: more.idleBytes ?? 1e9,
     commit: async (_t, _p, offset) => void commits.push(offset),
     log: createLog('test', 'silent'),
   });
@@ -95,6 +97,28 @@ describe('the archiver', () => {
     const name = 'pings-2-00000000000000000000-00000000000000000002.parquet';
     expect(files()).toEqual([`topic=pings/date=2026-12-03/hour=09/${name}`, `topic=pings/date=2026-12-03/hour=10/${name}`]);
     expect(offsetsIn(`topic=pings/date=2026-12-03/hour=09/${name}`)).toEqual([0]);
+  });
+
+  it('writes a range of idleBytes or more once its partition, read to its end, is quiet for idleMs; others only at flushMs', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { a, commits } = archiver(1e9, { flushMs: 60_000, idleBytes: 400 });
+    await a.append('pings', 0, [ping(0), ping(1), ping(2)], 3); // ~600 bytes of lines, the partition's end
+    await a.append('pings', 1, [ping(0)], 1); // ~200
+    await a.append('pings', 2, [ping(0), ping(1), ping(2)], 10); // not at its end: waits for flushMs
+    const now = Date.now();
+    await a.flushDue(now + 500);
+    expect(commits).toEqual([]);
+    await a.flushDue(now + 1_100);
+    await vi.waitFor(() => expect(commits).toEqual([3])); // written behind: partition 1's ~200 bytes wait
+    await a.flushAll();
+    expect(commits).toEqual([3, 1, 3]);
+    const quiet = archiver(1e9, { flushMs: 60_000, idleBytes: 400 });
+    await quiet.a.append('pings', 1, [ping(1)], 2);
+    await quiet.a.flushDue(Date.now() + 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(quiet.commits).toEqual([]);
+    await quiet.a.flushDue(Date.now() + 61_000);
+    await vi.waitFor(() => expect(quiet.commits).toEqual([2]));
   });
 
   it('keeps records that are no valid event out of the files, but within the range', async () => {

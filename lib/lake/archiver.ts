@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import type { Log } from '../observability/log';
 import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, parseLakeFileName, publishFile, temporaryName } from './lake-files';
-import { lakeLine } from './lake-lines';
+import { type LakeLines, lakeLines } from './lake-lines';
 import type { LakeTopic } from './lake-schema';
 import { LineBuffer } from './line-buffer';
 import type { ParquetWriter } from './parquet-writer';
@@ -22,10 +22,22 @@ export interface ArchiverOptions {
   writer: ParquetWriter;
   flushMs: number;
   maxBytes: number;
+  /**
+   * A range of `idleBytes` or more is written once its partition, read to its end, has had
+   * nothing new for `idleMs`: the end of a backlog (a replay, a catch-up) is in the lake moments after it is
+   * read, not `flushMs` later. A live partition gets records all the time and rolls by size
+   * or age; a quiet one's few records wait for `flushMs`, so a sparse topic makes few files.
+   */
+  idleMs?: number;
+  idleBytes?: number;
   /** Commits `offset` (the next to read) for the partition. */
   commit(topic: string, partition: number, offset: number): Promise<void>;
   log: Log;
+  /** How records become lines (default: lakeLines(), with the native check where it is built). */
+  lines?: LakeLines;
 }
+
+const HOUR_MS = 3_600_000;
 
 interface Pending {
   first: number;
@@ -37,6 +49,9 @@ interface Pending {
   byHour: Map<string, LineBuffer>;
   bytes: number;
   startedAt: number;
+  /** When its last record came, and whether that was the partition's end then (a backlog read to its end). */
+  lastAt: number;
+  caughtUp: boolean;
 }
 
 interface PartitionState {
@@ -58,7 +73,8 @@ interface PartitionState {
 
 export interface Archiver {
   /** Adds a fetched batch of a partition; the ranges it completes are written and committed in the background, in order. */
-  append(topic: string, partition: number, messages: KafkaMessage[]): Promise<void>;
+  /** `highWatermark`: the partition's end as the fetch saw it (the batch reaching it means caught up). */
+  append(topic: string, partition: number, messages: KafkaMessage[], highWatermark?: number): Promise<void>;
   /** Writes the ranges that have waited `flushMs`. */
   flushDue(nowMs?: number): Promise<void>;
   /** Forgets everything unwritten (the group rebalanced: Kafka hands the records out again). */
@@ -67,8 +83,14 @@ export interface Archiver {
   flushAll(): Promise<void>;
 }
 
+export const IDLE_MS = 300;
+export const IDLE_BYTES = 1024 * 1024;
+
 export function createArchiver(options: ArchiverOptions): Archiver {
   const { lakeDir, writer, log } = options;
+  const idleMs = options.idleMs ?? IDLE_MS;
+  const idleBytes = options.idleBytes ?? IDLE_BYTES;
+  const lines = options.lines ?? lakeLines();
   const lakeTopicOf = new Map<string, LakeTopic>(Object.entries(options.topics).map(([id, name]) => [name, id as LakeTopic]));
   let states = new Map<string, PartitionState>();
   let generation = 0;
@@ -76,7 +98,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   // the folder of each topic's hour, made once per hour rather than once per record
   const dirs = new Map<string, string>();
   const dirOf = (topic: string, timestampMs: number) => {
-    const key = `${topic}\u0000${Math.floor(timestampMs / 3_600_000)}`;
+    const key = `${topic}\u0000${Math.floor(timestampMs / HOUR_MS)}`;
     let dir = dirs.get(key);
     if (dir === undefined) {
       if (dirs.size > 10_000) dirs.clear();
@@ -127,19 +149,23 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     if (state.pending !== pending) return;
     state.pending = undefined;
     const range = { first: pending.first, last: pending.endAt !== undefined && pending.replaying ? pending.endAt : pending.last };
-    chain(state, () => writeRange(state, pending, range));
+    chain(state, () =>
+      writeRange(state, pending, range).finally(() => {
+        for (const lines of pending.byHour.values()) lines.release(); // written (or failed): their blocks go back
+      }),
+    );
   }
 
   async function writeRange(state: PartitionState, pending: Pending, range: { first: number; last: number }): Promise<void> {
     const { topic, partition } = state;
     const name = lakeFileName(topic, partition, range);
     const paths: string[] = [];
-    for (const [dir, lines] of pending.byHour) {
-      if (lines.size === 0) continue; // every record of that hour was no valid event
+    for (const [dir, buffer] of pending.byHour) {
+      if (buffer.size === 0) continue; // every record of that hour was no valid event
       await ensureDir(dir);
       const path = join(dir, name);
       const temporary = join(dir, temporaryName(name));
-      await writer.write(lakeTopicOf.get(topic)!, lines.blocks(), temporary);
+      await writer.write(lakeTopicOf.get(topic)!, buffer.blocks(), temporary);
       if (!current(state)) {
         // the group rebalanced meanwhile: the partition's records are handed out again
         await unlink(temporary).catch(() => undefined);
@@ -167,7 +193,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     await commitTo(state, range.last + 1);
   }
 
-  async function appendTo(state: PartitionState, messages: KafkaMessage[]): Promise<void> {
+  async function appendTo(state: PartitionState, messages: KafkaMessage[], highWatermark: number): Promise<void> {
     const { topic, partition } = state;
     const lakeTopic = lakeTopicOf.get(topic);
     if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);
@@ -175,12 +201,18 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     // too until kafkajs restarts it, and the rejoined group reads on from the last commit
     if (state.failed !== undefined) throw state.failed;
     const ranges = await state.ranges;
+    const now = Date.now();
+    const batch = lines.batch(lakeTopic, messages);
+    const { offsets, stamps } = batch;
     let skippedTo: number | undefined;
-    for (const message of messages) {
-      const offset = Number(message.offset);
+    for (let i = 0; i < messages.length; ) {
+      const offset = offsets[i]!;
       let pending = state.pending;
       // a batch fetched again (its apply failed): what is held or committed already is not added twice
-      if (offset < state.committed || (pending && offset <= pending.last)) continue;
+      if (offset < state.committed || (pending && offset <= pending.last)) {
+        i++;
+        continue;
+      }
       if (pending && pending.endAt !== undefined && offset > pending.endAt) {
         await flush(state); // the records up to the boundary ended before it
         pending = undefined;
@@ -189,6 +221,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
         const covering = ranges.find((r) => r.first <= offset && offset <= r.last);
         if (covering && covering.first < offset) {
           skippedTo = covering.last;
+          i++;
           continue;
         }
         const next = ranges.find((r) => r.first > offset);
@@ -199,18 +232,30 @@ export function createArchiver(options: ArchiverOptions): Archiver {
           replaying: covering !== undefined,
           byHour: new Map(),
           bytes: 0,
-          startedAt: Date.now(),
+          startedAt: now,
+          lastAt: now,
+          caughtUp: false,
         };
         state.pending = pending;
       }
-      pending.last = offset;
-      const dir = dirOf(topic, Number(message.timestamp));
-      let lines = pending.byHour.get(dir);
-      if (!lines) pending.byHour.set(dir, (lines = new LineBuffer()));
-      const before = lines.size;
-      if (lakeLine(lakeTopic, partition, message, lines)) pending.bytes += lines.size - before;
-      const atBoundary = pending.endAt !== undefined && offset >= pending.endAt;
+      // the records from i on that reached Kafka in the same hour, up to the range's boundary
+      const hour = Math.floor(stamps[i]! / HOUR_MS);
+      const endAt = pending.endAt ?? Number.POSITIVE_INFINITY;
+      let to = i + 1;
+      while (to < messages.length && Math.floor(stamps[to]! / HOUR_MS) === hour && offsets[to]! <= endAt) to++;
+      const dir = dirOf(topic, stamps[i]!);
+      let out = pending.byHour.get(dir);
+      if (!out) pending.byHour.set(dir, (out = new LineBuffer()));
+      const before = out.size;
+      // records that are no valid event write nothing, but are in the range
+      const next = lines.write(lakeTopic, partition, batch, i, to, out, pending.replaying ? Number.POSITIVE_INFINITY : options.maxBytes - pending.bytes);
+      pending.bytes += out.size - before;
+      pending.last = offsets[next - 1]!;
+      pending.lastAt = now;
+      pending.caughtUp = pending.last + 1 >= highWatermark;
+      const atBoundary = pending.endAt !== undefined && pending.last >= pending.endAt;
       if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(state);
+      i = next;
     }
     // all of this batch was in the lake already: move the group on past it
     if (skippedTo !== undefined && !state.pending) {
@@ -220,12 +265,13 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   }
 
   return {
-    append(topic, partition, messages) {
+    append(topic, partition, messages, highWatermark = Number.POSITIVE_INFINITY) {
       const state = stateOf(topic, partition);
-      return enqueue(state, () => appendTo(state, messages));
+      return enqueue(state, () => appendTo(state, messages, highWatermark));
     },
     async flushDue(nowMs = Date.now()) {
-      const isDue = (p: Pending | undefined): p is Pending => p !== undefined && !p.replaying && nowMs - p.startedAt >= options.flushMs;
+      const isDue = (p: Pending | undefined): p is Pending =>
+        p !== undefined && !p.replaying && (nowMs - p.startedAt >= options.flushMs || (p.caughtUp && p.bytes >= idleBytes && nowMs - p.lastAt >= idleMs));
       await Promise.all(
         [...states.values()]
           .filter((state) => isDue(state.pending))

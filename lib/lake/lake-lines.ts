@@ -2,12 +2,16 @@
 // "v":event}. An event topic's record goes in only if it is a valid event (the workers
 // dead-letter the rest, and the dead letters are archived with their reasons); its bytes
 // are copied, not re-encoded (line-buffer.ts). A dead letter's key, value and headers become its fields.
+// A batch's records go through the native check first where it is built (native-lines.ts):
+// the records it proves valid get the same lines, sooner; the rest are decided here.
 import type { KafkaMessage } from 'kafkajs';
+import { frameRegion } from '../stats/read-batch';
 import { decodeEvent } from '../events/decode';
 import { schemaId } from '../events/registry';
 import { tooDeepAt, validateEvent, validatorFor } from '../events/validate';
 import { type LakeTopic, eventTypeOf, keepsFrame } from './lake-schema';
 import type { LineBuffer } from './line-buffer';
+import { type NativeLineWriter, type RecordRun, STOP, nativeLineWriter } from './native-lines';
 
 const validFrame = validatorFor(schemaId('user.activity', 1));
 
@@ -69,4 +73,87 @@ export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMess
   }
   out.ascii('}\n');
   return true;
+}
+
+/** A fetched batch as the lines are written from it: offsets and timestamps as numbers, and its values' region. */
+export interface LineBatch {
+  messages: KafkaMessage[];
+  offsets: Float64Array;
+  stamps: Float64Array;
+  /** Where the values lie in one region (as a fetched batch's do), for the native check. */
+  run: RecordRun | null;
+}
+
+/** The head of a line and its tail (`,"v":` … `}\n`) without the value: the room a line needs beyond it. */
+const LINE_OVERHEAD = 21 + 3 * 16;
+
+export interface LakeLines {
+  /** Whether the native check reads this topic's records (else: why not). */
+  native(topic: LakeTopic): { native: true } | { native: false; why: string };
+  batch(topic: LakeTopic, messages: KafkaMessage[]): LineBatch;
+  /**
+   * Writes the lines of batch records from..to-1 into `out`, and stops once `stopAfter` bytes
+   * are written: returns the record after the last one done.
+   */
+  write(topic: LakeTopic, partition: number, batch: LineBatch, from: number, to: number, out: LineBuffer, stopAfter: number): number;
+}
+
+/** Lines as lakeLine writes them, through the native check where it is built and `useNative`. */
+export function lakeLines(useNative = true): LakeLines {
+  const writers = new Map<LakeTopic, { writer: NativeLineWriter } | { writer: null; reason: string }>();
+  const writerOf = (topic: LakeTopic) => {
+    let w = writers.get(topic);
+    if (!w) {
+      const type = eventTypeOf(topic);
+      w = !useNative ? { writer: null, reason: 'not asked for' } : !type ? { writer: null, reason: 'dead letters hold anything' } : nativeLineWriter(type);
+      writers.set(topic, w);
+    }
+    return w.writer;
+  };
+  return {
+    native(topic) {
+      writerOf(topic);
+      const w = writers.get(topic)!;
+      return w.writer ? { native: true } : { native: false, why: w.reason };
+    },
+    batch(topic, messages) {
+      const n = messages.length;
+      const offsets = new Float64Array(n);
+      const stamps = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        offsets[i] = Number(messages[i]!.offset);
+        stamps[i] = Number(messages[i]!.timestamp);
+      }
+      let run: RecordRun | null = null;
+      if (writerOf(topic)) {
+        const values = new Array<Buffer | null>(n);
+        for (let i = 0; i < n; i++) values[i] = messages[i]!.value;
+        const region = frameRegion(values);
+        if (region) run = { bytes: region.region, spans: region.spans, offsets, stamps };
+      }
+      return { messages, offsets, stamps, run };
+    },
+    write(topic, partition, batch, from, to, out, stopAfter) {
+      const native = batch.run ? writerOf(topic) : null;
+      let written = 0;
+      let i = from;
+      while (i < to && written < stopAfter) {
+        if (native) {
+          const spans = batch.run!.spans;
+          const [block, at] = out.writable(LINE_OVERHEAD + spans[2 * i + 1]! - spans[2 * i]!);
+          const r = native.write(batch.run!, i, to, partition, block, at, stopAfter - written);
+          out.wrote(r.end - at);
+          written += r.end - at;
+          i = r.next;
+          if (r.stop !== STOP.unproven) continue; // done, out of room (the next block is taken) or written enough
+        }
+        // record i is decided here
+        const before = out.size;
+        lakeLine(topic, partition, batch.messages[i]!, out);
+        written += out.size - before;
+        i++;
+      }
+      return i;
+    },
+  };
 }

@@ -1,11 +1,17 @@
 // Lines of bytes built in place: a file's records go into large blocks as they come (the
 // event's bytes copied as Kafka holds them), with no string per line for the collector to
 // sweep and nothing to join or encode when the file is written.
+// Blocks are given back once their file is written (release) and taken again: a fresh one's
+// pages cost the kernel a fault and a zeroing each when first written, more than the lines.
 const BLOCK = 1 << 20;
+/** Free blocks kept: 64 MiB. */
+const KEEP = 64;
+const free: Buffer[] = [];
+const takeBlock = (n: number) => (n <= BLOCK && free.length > 0 ? free.pop()! : Buffer.allocUnsafe(Math.max(BLOCK, n)));
 
 export class LineBuffer {
   private readonly full: Buffer[] = [];
-  private block = Buffer.allocUnsafe(BLOCK);
+  private block = takeBlock(0);
   private used = 0;
   /** Bytes written. */
   size = 0;
@@ -13,7 +19,7 @@ export class LineBuffer {
   private room(n: number): void {
     if (this.used + n <= this.block.length) return;
     if (this.used > 0) this.full.push(this.block.subarray(0, this.used));
-    this.block = Buffer.allocUnsafe(Math.max(BLOCK, n));
+    this.block = takeBlock(n);
     this.used = 0;
   }
 
@@ -36,6 +42,27 @@ export class LineBuffer {
     this.block.set(source, this.used);
     this.used += source.length;
     this.size += source.length;
+  }
+
+  /** Room for `n` more bytes in one block: the block, and where its free bytes start (see wrote). */
+  writable(n: number): [Buffer, number] {
+    this.room(n);
+    return [this.block, this.used];
+  }
+
+  /** Counts `n` bytes written into the block writable gave, from where it said. */
+  wrote(n: number): void {
+    this.used += n;
+    this.size += n;
+  }
+
+  /** Gives the blocks back for other buffers to take: this one is not to be used after. */
+  release(): void {
+    for (const b of [...this.full, this.block]) if (b.buffer.byteLength === BLOCK && b.byteOffset === 0 && free.length < KEEP) free.push(Buffer.from(b.buffer, 0, BLOCK));
+    this.full.length = 0;
+    this.block = Buffer.alloc(0); // a write after this takes a block of its own; a second release gives none back
+    this.used = 0;
+    this.size = 0;
   }
 
   /** The bytes so far, as blocks (for one vectored write). */

@@ -12,7 +12,7 @@ import type { RunningConsumer } from '../lib/kafka/run-consumer';
 import { ACTIVITY_FETCH } from './activity-worker';
 import type { WorkerDeps } from './location-worker';
 
-const FLUSH_CHECK_MS = 100;
+const FLUSH_CHECK_MS = 50;
 
 export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningConsumer> {
   const { lake, log } = deps;

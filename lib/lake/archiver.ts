@@ -83,7 +83,7 @@ export interface Archiver {
   flushAll(): Promise<void>;
 }
 
-export const IDLE_MS = 300;
+export const IDLE_MS = 100;
 export const IDLE_BYTES = 1024 * 1024;
 
 export function createArchiver(options: ArchiverOptions): Archiver {

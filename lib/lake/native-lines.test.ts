@@ -205,3 +205,22 @@ describe('the native event check', () => {
     expect(partial.next).toBeLessThan(100);
   });
 });
+
+describe('line blocks', () => {
+  it('are given back once written and taken again, and a released buffer starts afresh', async () => {
+    const { LineBuffer: Lines } = await import('./line-buffer');
+    const a = new Lines();
+    a.ascii('x'.repeat(10));
+    const [block] = a.writable(1);
+    a.release();
+    a.release(); // a second release gives nothing back twice
+    const b = new Lines();
+    const c = new Lines();
+    expect(b.writable(1)[0].buffer === block.buffer || c.writable(1)[0].buffer === block.buffer).toBe(true);
+    expect(b.writable(1)[0].buffer).not.toBe(c.writable(1)[0].buffer);
+    a.ascii('yz'); // after release: a block of its own
+    expect(Buffer.concat(a.blocks()).toString()).toBe('yz');
+    expect(a.writable(1)[0].buffer).not.toBe(b.writable(1)[0].buffer);
+    expect(a.writable(1)[0].buffer).not.toBe(c.writable(1)[0].buffer);
+  });
+});

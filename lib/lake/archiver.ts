@@ -24,9 +24,10 @@ export interface ArchiverOptions {
   maxBytes: number;
   /**
    * A range of `idleBytes` or more is written once its partition, read to its end, has had
-   * nothing new for `idleMs`: the end of a backlog (a replay, a catch-up) is in the lake moments after it is
-   * read, not `flushMs` later. A live partition gets records all the time and rolls by size
-   * or age; a quiet one's few records wait for `flushMs`, so a sparse topic makes few files.
+   * nothing new for `idleMs`: the end of a backlog (a replay, a catch-up) is in the lake
+   * moments after it is read, not `flushMs` later. A quiet partition's few records (under
+   * `idleBytes`) wait for `flushMs`, so a sparse topic makes few files. A busy partition whose
+   * traffic pauses that long makes files of `idleBytes` or more rather than `maxBytes`.
    */
   idleMs?: number;
   idleBytes?: number;
@@ -201,7 +202,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     // too until kafkajs restarts it, and the rejoined group reads on from the last commit
     if (state.failed !== undefined) throw state.failed;
     const ranges = await state.ranges;
-    const now = Date.now();
+    let now = Date.now();
     const batch = lines.batch(lakeTopic, messages);
     const { offsets, stamps } = batch;
     let skippedTo: number | undefined;
@@ -215,6 +216,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       }
       if (pending && pending.endAt !== undefined && offset > pending.endAt) {
         await flush(state); // the records up to the boundary ended before it
+        now = Date.now(); // it may have waited for the write before
         pending = undefined;
       }
       if (!pending) {
@@ -254,7 +256,10 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       pending.lastAt = now;
       pending.caughtUp = pending.last + 1 >= highWatermark;
       const atBoundary = pending.endAt !== undefined && pending.last >= pending.endAt;
-      if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) await flush(state);
+      if (atBoundary || (!pending.replaying && pending.bytes >= options.maxBytes)) {
+        await flush(state);
+        now = Date.now();
+      }
       i = next;
     }
     // all of this batch was in the lake already: move the group on past it

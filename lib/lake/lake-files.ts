@@ -41,7 +41,9 @@ export function hourDir(lakeDir: string, topic: string, timestampMs: number): st
 
 const isTemporary = (name: string, topic: string, partition: number) => name.startsWith(`.${topic}-${partition}-`) && name.endsWith('.tmp');
 
-export const temporaryName = (finalName: string) => `.${finalName}.${process.pid}.tmp`;
+let written = 0;
+/** Each write's own: two writes of the same range (before and after a rebalance) never share one. */
+export const temporaryName = (finalName: string) => `.${finalName}.${process.pid}-${++written}.tmp`;
 
 async function entries(dir: string): Promise<string[]> {
   try {

@@ -85,7 +85,7 @@ export interface LineBatch {
 }
 
 /** The head of a line and its tail (`,"v":` … `}\n`) without the value: the room a line needs beyond it. */
-const LINE_OVERHEAD = 21 + 3 * 16;
+const LINE_OVERHEAD = 22 + 3 * 16;
 
 export interface LakeLines {
   /** Whether the native check reads this topic's records (else: why not). */

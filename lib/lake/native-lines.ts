@@ -91,7 +91,7 @@ function ruleOf(field: Schema, required: boolean): Rule {
     if (keys.length !== 1) return unsupported;
     const values = schema.enum !== undefined ? (schema.enum as unknown[]) : [schema.const];
     // only values written one way: a string of plain ASCII, a safe integer
-    const plain = values.every((v) => (typeof v === 'string' && /^[\x20-\x7e]*$/.test(v) && !/["\\]/.test(v)) || Number.isSafeInteger(v));
+    const plain = values.length < 1000 && values.every((v) => (typeof v === 'string' && v.length < 1000 && /^[\x20-\x7e]*$/.test(v) && !/["\\]/.test(v)) || Number.isSafeInteger(v));
     return plain ? { kind: KIND.literals, required, literals: values.map((v) => JSON.stringify(v)) } : unsupported;
   }
   const allowed: Record<string, string[]> = {
@@ -143,9 +143,10 @@ export function compileRules(type: EventType): Uint8Array | null {
     const required = new Set((schema.required as string[] | undefined) ?? []);
     const props = schema.properties as Record<string, Schema>;
     if ([...required].some((name) => !(name in props))) continue;
+    // a name it cannot match as text: the version's records all go to ajv (a required one would be missed)
+    if (Object.keys(props).some((name) => !/^[\x20-\x7e]*$/.test(name) || /["\\]/.test(name) || name.length > 1000)) continue;
     const rules = new Map<string, Rule>();
     for (const [name, field] of Object.entries(props)) {
-      if (!/^[\x20-\x7e]*$/.test(name) || /["\\]/.test(name)) continue; // a name it cannot match: the field is unknown to it
       if (!names.includes(name)) names.push(name);
       rules.set(name, ruleOf(field, required.has(name)));
     }

@@ -5,9 +5,7 @@
 // pings/s this way, against ~220k/s through DuckDB's appender and ~180k/s with
 // hyparquet-writer (and a file 4× larger). One thread a file, so the same records always make
 // the same bytes: a replay rewrites identical files.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DEAD_LETTER_COLUMNS, FRAME_COLUMN, type LakeTopic, eventColumns, eventTypeOf, keepsFrame, quoteIdent } from './lake-schema';
 
@@ -29,31 +27,6 @@ function selectFor(topic: LakeTopic, source: string): string {
 }
 
 /**
- * Where the JSON handed to DuckDB goes: memory (/dev/shm) where there is one, as it is read
- * once and deleted (on disk, 40× the Parquet's bytes were written and flushed for nothing);
- * else beside the file, under a temporary name the lake's cleaning clears.
- */
-const MEMORY_DIR = '/dev/shm';
-const STEM = 'lastmile-lake-';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/** Removes the JSON files writers that died left in memory. */
-function clearLeftovers(): void {
-  for (const name of readdirSync(MEMORY_DIR)) {
-    const pid = name.startsWith(STEM) ? Number(name.slice(STEM.length).split('-')[0]) : Number.NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(MEMORY_DIR, name), { force: true });
-  }
-}
-
-/**
  * Files written at once: each on a connection of its own, one thread each (so each file's bytes
  * are as one thread makes them), e.g. the last files of every partition at the end of a backlog.
  */
@@ -70,24 +43,27 @@ export async function createParquetWriter(writers = WRITERS): Promise<ParquetWri
     if (next) next(c);
     else free.push(c);
   };
-  const inMemory = existsSync(MEMORY_DIR);
-  if (inMemory) clearLeftovers();
-  let n = 0;
   return {
     async write(topic, lines, path) {
       // a temporary name too (…tmp): one a crash leaves behind is cleared with the rest
-      const source = inMemory ? join(MEMORY_DIR, `${STEM}${process.pid}-${n++}.ndjson`) : `${path}.ndjson.tmp`;
-      const file = await open(source, 'w');
+      const source = `${path}.ndjson.tmp`;
       try {
-        await file.writev(lines);
+        const file = await open(source, 'w');
+        try {
+          const { bytesWritten } = await file.writev(lines);
+          const size = lines.reduce((n, b) => n + b.length, 0);
+          // a full disk may write less without an error: never hand DuckDB a part of the records
+          if (bytesWritten !== size) throw new Error(`wrote ${bytesWritten} of ${size} bytes to ${source}`);
+        } finally {
+          await file.close();
+        }
+        const connection = await take();
+        try {
+          await connection.run(`COPY (${selectFor(topic, source)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+        } finally {
+          give(connection);
+        }
       } finally {
-        await file.close();
-      }
-      const connection = await take();
-      try {
-        await connection.run(`COPY (${selectFor(topic, source)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
-      } finally {
-        give(connection);
         await unlink(source).catch(() => undefined);
       }
     },

@@ -456,8 +456,8 @@ static napi_value write_lines(napi_env env, napi_callback_info info) {
       stop = STOP_UNPROVEN;
       break;
     }
-    /* {"p":,"o":,"t":,"v":} and a line break: 21 bytes, then three numbers of at most 16 digits and the value */
-    if (n_out - used < 21 + 3 * 16 + (size_t)(e - s)) {
+    /* {"p":,"o":,"t":,"v":} and a line break: 22 bytes, then three numbers of at most 16 digits and the value */
+    if (n_out - used < 22 + 3 * 16 + (size_t)(e - s)) {
       stop = STOP_ROOM;
       break;
     }

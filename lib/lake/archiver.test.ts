@@ -19,8 +19,9 @@ const ping = (offset: number, timestamp = T + offset): KafkaMessage => ({
 });
 /** Writes the lines as text: what went into each file is plain to see. */
 const textWriter: ParquetWriter = {
-  async write(_topic, lines, path) {
-    writeFileSync(path, Buffer.concat(lines));
+  async write(_topic, lines, path, head) {
+    writeFileSync(path, Buffer.concat([head ? readFileSync(head) : Buffer.alloc(0), ...lines]));
+    if (head) rmSync(head);
   },
   close() {},
 };
@@ -111,7 +112,7 @@ describe('the archiver', () => {
     await a.flushDue(now + 1_100);
     await vi.waitFor(() => expect(commits).toEqual([3])); // written behind: partition 1's ~200 bytes wait
     await a.flushAll();
-    expect(commits).toEqual([3, 1, 3]);
+    expect(commits.slice(1).sort()).toEqual([1, 3]); // the stop writes the other two, in either order
     const quiet = archiver(1e9, { flushMs: 60_000, idleBytes: 400 });
     await quiet.a.append('pings', 1, [ping(1)], 2);
     await quiet.a.flushDue(Date.now() + 30_000);

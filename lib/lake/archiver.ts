@@ -96,6 +96,11 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   let states = new Map<string, PartitionState>();
   let generation = 0;
   const current = (state: PartitionState) => state.generation === generation;
+  let spills = 0;
+  /** A range's lines are done with: their blocks go back, their spill files (if not written) go. */
+  const discardLines = (pending: Pending) => {
+    for (const lines of pending.byHour.values()) lines.discard();
+  };
   // the folder of each topic's hour, made once per hour rather than once per record
   const dirs = new Map<string, string>();
   const dirOf = (topic: string, timestampMs: number) => {
@@ -131,12 +136,18 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   }
 
   /** Records a write (or a commit) after the partition's others; a failure stops the ones after it. */
-  const chain = (state: PartitionState, work: () => Promise<void>) => {
-    state.writing = state.writing.then(async () => {
-      if (state.failed === undefined) await work();
-    }).catch((err: unknown) => {
-      state.failed ??= err;
-    });
+  const chain = (state: PartitionState, work: () => Promise<void>, always?: () => void) => {
+    state.writing = state.writing
+      .then(async () => {
+        try {
+          if (state.failed === undefined) await work();
+        } finally {
+          always?.();
+        }
+      })
+      .catch((err: unknown) => {
+        state.failed ??= err;
+      });
   };
 
   /**
@@ -150,11 +161,8 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     if (state.pending !== pending) return;
     state.pending = undefined;
     const range = { first: pending.first, last: pending.endAt !== undefined && pending.replaying ? pending.endAt : pending.last };
-    chain(state, () =>
-      writeRange(state, pending, range).finally(() => {
-        for (const lines of pending.byHour.values()) lines.release(); // written (or failed): their blocks go back
-      }),
-    );
+    // written, failed or skipped: the blocks go back, and a spill file the write did not take goes
+    chain(state, () => writeRange(state, pending, range), () => discardLines(pending));
   }
 
   async function writeRange(state: PartitionState, pending: Pending, range: { first: number; last: number }): Promise<void> {
@@ -166,7 +174,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       await ensureDir(dir);
       const path = join(dir, name);
       const temporary = join(dir, temporaryName(name));
-      await writer.write(lakeTopicOf.get(topic)!, buffer.blocks(), temporary);
+      await writer.write(lakeTopicOf.get(topic)!, buffer.blocks(), temporary, buffer.spilled() ?? undefined);
       if (!current(state)) {
         // the group rebalanced meanwhile: the partition's records are handed out again
         await unlink(temporary).catch(() => undefined);
@@ -247,7 +255,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       while (to < messages.length && Math.floor(stamps[to]! / HOUR_MS) === hour && offsets[to]! <= endAt) to++;
       const dir = dirOf(topic, stamps[i]!);
       let out = pending.byHour.get(dir);
-      if (!out) pending.byHour.set(dir, (out = new LineBuffer()));
+      if (!out) pending.byHour.set(dir, (out = new LineBuffer(join(dir, `.${topic}-${partition}-${pending.first}.${process.pid}-${++spills}.lines.tmp`))));
       const before = out.size;
       // records that are no valid event write nothing, but are in the range
       const next = lines.write(lakeTopic, partition, batch, i, to, out, pending.replaying ? Number.POSITIVE_INFINITY : options.maxBytes - pending.bytes);
@@ -290,6 +298,8 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       );
     },
     reset() {
+      // the ranges under way are not written: Kafka hands their records out again
+      for (const state of states.values()) if (state.pending) discardLines(state.pending);
       generation++;
       states = new Map();
     },

@@ -223,4 +223,36 @@ describe('line blocks', () => {
     expect(a.writable(1)[0].buffer).not.toBe(b.writable(1)[0].buffer);
     expect(a.writable(1)[0].buffer).not.toBe(c.writable(1)[0].buffer);
   });
+
+  it('spill full blocks to their file, keeping one block of memory, and give back all they were given', async () => {
+    const { LineBuffer: Lines } = await import('./line-buffer');
+    const { mkdtempSync, readFileSync, existsSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lines-'));
+    try {
+      const spill = join(dir, 'hour=01', 'x.tmp');
+      const lines = new Lines(spill);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const line = Buffer.from(`{"i":${i},"pad":"${'p'.repeat(i % 900)}"}\n`);
+        chunks.push(line);
+        if (i % 2) lines.bytes(line);
+        else lines.utf8(line.toString());
+      }
+      const everything = Buffer.concat(chunks);
+      expect(lines.size).toBe(everything.length);
+      expect(lines.blocks().length).toBe(1); // one block held: the rest is in the file
+      const head = lines.spilled()!;
+      expect(Buffer.concat([readFileSync(head), ...lines.blocks()]).equals(everything)).toBe(true);
+      lines.discard();
+      expect(existsSync(spill)).toBe(false);
+      const small = new Lines(join(dir, 'never.tmp'));
+      small.ascii('a\n');
+      expect(small.spilled()).toBeNull();
+      expect(existsSync(join(dir, 'never.tmp'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

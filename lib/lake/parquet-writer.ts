@@ -10,8 +10,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DEAD_LETTER_COLUMNS, FRAME_COLUMN, type LakeTopic, eventColumns, eventTypeOf, keepsFrame, quoteIdent } from './lake-schema';
 
 export interface ParquetWriter {
-  /** Writes the lines (lake-lines.ts, as a LineBuffer's blocks) of `topic` as a Parquet file at `path`. */
-  write(topic: LakeTopic, lines: Buffer[], path: string): Promise<void>;
+  /**
+   * Writes the lines (lake-lines.ts, as a LineBuffer's blocks) of `topic` as a Parquet file at
+   * `path`; `head`: a file holding the lines before them (a spilled LineBuffer's), taken and removed.
+   */
+  write(topic: LakeTopic, lines: Buffer[], path: string, head?: string): Promise<void>;
   close(): void;
 }
 
@@ -44,11 +47,11 @@ export async function createParquetWriter(writers = WRITERS): Promise<ParquetWri
     else free.push(c);
   };
   return {
-    async write(topic, lines, path) {
+    async write(topic, lines, path, head) {
       // a temporary name too (…tmp): one a crash leaves behind is cleared with the rest
-      const source = `${path}.ndjson.tmp`;
+      const source = head ?? `${path}.ndjson.tmp`;
       try {
-        const file = await open(source, 'w');
+        const file = await open(source, head ? 'a' : 'w');
         try {
           const { bytesWritten } = await file.writev(lines);
           const size = lines.reduce((n, b) => n + b.length, 0);

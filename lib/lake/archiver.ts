@@ -9,7 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import type { Log } from '../observability/log';
-import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, parseLakeFileName, publishFile, temporaryName } from './lake-files';
+import { type LakeRange, ensureDir, hourDir, lakeFileName, listRanges, overlapping, parseLakeFileName, publishFile, spillName, temporaryName } from './lake-files';
 import { type LakeLines, lakeLines } from './lake-lines';
 import type { LakeTopic } from './lake-schema';
 import { LineBuffer } from './line-buffer';
@@ -96,7 +96,6 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   let states = new Map<string, PartitionState>();
   let generation = 0;
   const current = (state: PartitionState) => state.generation === generation;
-  let spills = 0;
   /** A range's lines are done with: their blocks go back, their spill files (if not written) go. */
   const discardLines = (pending: Pending) => {
     for (const lines of pending.byHour.values()) lines.discard();
@@ -255,7 +254,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       while (to < messages.length && Math.floor(stamps[to]! / HOUR_MS) === hour && offsets[to]! <= endAt) to++;
       const dir = dirOf(topic, stamps[i]!);
       let out = pending.byHour.get(dir);
-      if (!out) pending.byHour.set(dir, (out = new LineBuffer(join(dir, `.${topic}-${partition}-${pending.first}.${process.pid}-${++spills}.lines.tmp`))));
+      if (!out) pending.byHour.set(dir, (out = new LineBuffer(join(dir, spillName(topic, partition, pending.first)))));
       const before = out.size;
       // records that are no valid event write nothing, but are in the range
       const next = lines.write(lakeTopic, partition, batch, i, to, out, pending.replaying ? Number.POSITIVE_INFINITY : options.maxBytes - pending.bytes);

@@ -44,6 +44,8 @@ const isTemporary = (name: string, topic: string, partition: number) => name.sta
 let written = 0;
 /** Each write's own: two writes of the same range (before and after a rebalance) never share one. */
 export const temporaryName = (finalName: string) => `.${finalName}.${process.pid}-${++written}.tmp`;
+/** Where a range's lines spill before its file is written (a temporary too: cleared like the rest). */
+export const spillName = (topic: string, partition: number, first: number) => `.${topic}-${partition}-${first}.${process.pid}-${++written}.lines.tmp`;
 
 async function entries(dir: string): Promise<string[]> {
   try {

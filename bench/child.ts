@@ -86,11 +86,19 @@ async function boot(): Promise<string | undefined> {
     case 'activity-worker':
     case 'archive-worker': {
       // Started on command, so that a benchmark times the worker from its start, not the process's.
-      commands.start = async () => {
+      // "start" again after "stop-worker" runs a second pass in a warm process; `lakeDir` its lake.
+      commands.start = async (args) => {
         if (commands.stats) throw new Error('already started');
-        const { metrics, close } = await startWorker(role === 'activity-worker' ? 'activity' : 'archive', config, log);
+        const { lakeDir } = (args ?? {}) as { lakeDir?: string };
+        const { metrics, close } = await startWorker(role === 'activity-worker' ? 'activity' : 'archive', lakeDir ? { ...config, lake: { ...config.lake, dir: lakeDir } } : config, log);
         commands.stats = () => workerStats(metrics);
         stop = close;
+        return undefined;
+      };
+      commands['stop-worker'] = async () => {
+        await stop();
+        stop = async () => undefined;
+        delete commands.stats;
         return undefined;
       };
       return undefined;

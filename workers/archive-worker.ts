@@ -2,6 +2,7 @@
 // files in the lake (lib/lake/), offsets committed once a range's files are in place.
 import { existsSync } from 'node:fs';
 import { fetchBuffers } from '../lib/kafka/fetch-buffers';
+import { installUndecodedBatches } from '../lib/kafka/record-batches';
 import { leasedLoop } from '../lib/kafka/leased-loop';
 import { createArchiver } from '../lib/lake/archiver';
 import { lakeLines } from '../lib/lake/lake-lines';
@@ -19,9 +20,14 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
   const topics = lakeTopicsOf(deps.topics);
   const writer = await createParquetWriter();
   // Fetched responses are read into reused buffers and decoded in place (lib/kafka/fetch-buffers.ts),
-  // as the activity worker's: a batch's bytes are copied into its lines, then given back.
-  const pooled = fetchBuffers();
+  // as the activity worker's: a batch's bytes are copied into its lines, then given back. Its
+  // plain record batches come undecoded (lib/kafka/record-batches.ts): the lines are written
+  // from the records' bytes where they lie, with no message objects made of them.
+  const undecoded = installUndecodedBatches();
+  const pooled = fetchBuffers({ undecoded: undecoded.ok });
   const buffers = pooled.inPlace ? pooled : null;
+  if (!buffers) log.warn('kafkajs is not the version lib/kafka/fetch-buffers.ts was written for: fetches are copied and decoded as usual');
+  else if (!undecoded.ok) log.warn({ why: undecoded.why }, 'record batches decoded by kafkajs');
   const consumer = (buffers ? deps.kafkaWith(buffers.socketFactory) : deps.kafka).consumer({
     groupId: `${deps.groupPrefix}.archive`,
     allowAutoTopicCreation: false,
@@ -56,11 +62,13 @@ export async function createArchiveWorker(deps: WorkerDeps): Promise<RunningCons
         if (batch.messages.length === 0) return;
         const timer = deps.metrics.batchSeconds.startTimer({ worker: 'archive' });
         const release = buffers?.hold(batch.messages);
-        await archiver.append(batch.topic, batch.partition, batch.messages, Number(batch.highWatermark));
+        // a record batch fetched whole may begin before the offset asked for
+        const from = Number((batch as { fetchedOffset?: string }).fetchedOffset ?? 0);
+        const records = await archiver.append(batch.topic, batch.partition, batch.messages, Number(batch.highWatermark), from);
         release?.(); // a batch that failed keeps its buffers out of the pool (its retry reads them)
         resolveOffset(batch.messages.at(-1)!.offset);
         await heartbeat();
-        deps.metrics.eventsIn.inc({ type: 'archive', outcome: 'processed' }, batch.messages.length);
+        deps.metrics.eventsIn.inc({ type: 'archive', outcome: 'processed' }, records);
         deps.metrics.consumerLag.set({ group: `${deps.groupPrefix}.archive`, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
         timer();
       },

@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ISocketFactory, KafkaMessage } from 'kafkajs';
+import { markUndecoded } from './record-batches';
 
 /** Responses from this size on are read into pooled buffers; smaller ones into their own. */
 export const POOLED_FROM = 256 * 1024;
@@ -62,11 +63,17 @@ export interface FetchBuffersOptions {
   pooledFrom?: number;
   /** Free buffers kept for reuse. */
   keep?: number;
+  /**
+   * The consumer takes its plain record batches undecoded (lib/kafka/record-batches.ts, which
+   * must be installed): every response these sockets read is marked for it.
+   */
+  undecoded?: boolean;
 }
 
 export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
   const pooledFrom = options.pooledFrom ?? POOLED_FROM;
   const keep = options.keep ?? 4;
+  const undecoded = options.undecoded ?? false;
   const inPlace = decodeInPlace();
   const free: ArrayBuffer[] = [];
   const out = new WeakMap<ArrayBufferLike, Out>();
@@ -134,7 +141,8 @@ export function fetchBuffers(options: FetchBuffersOptions = {}): FetchBuffers {
       if (total >= pooledFrom) {
         response = take(total);
         lastPooled = response.buffer;
-      } else response = Buffer.allocUnsafe(total);
+      } else response = undecoded ? Buffer.allocUnsafeSlow(total) : Buffer.allocUnsafe(total); // marked: a buffer of its own
+      if (undecoded) markUndecoded(response.buffer);
       filled = 0;
     };
     const deliver = () => {

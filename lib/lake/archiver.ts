@@ -73,9 +73,13 @@ interface PartitionState {
 }
 
 export interface Archiver {
-  /** Adds a fetched batch of a partition; the ranges it completes are written and committed in the background, in order. */
-  /** `highWatermark`: the partition's end as the fetch saw it (the batch reaching it means caught up). */
-  append(topic: string, partition: number, messages: KafkaMessage[], highWatermark?: number): Promise<void>;
+  /**
+   * Adds a fetched batch of a partition (kafkajs's messages, or its record batches undecoded:
+   * lib/kafka/record-batches.ts) from offset `from` on; the ranges it completes are written and
+   * committed in the background, in order. `highWatermark`: the partition's end as the fetch
+   * saw it (the batch reaching it means caught up). Resolves to the number of records read.
+   */
+  append(topic: string, partition: number, messages: KafkaMessage[], highWatermark?: number, from?: number): Promise<number>;
   /** Writes the ranges that have waited `flushMs`. */
   flushDue(nowMs?: number): Promise<void>;
   /** Forgets everything unwritten (the group rebalanced: Kafka hands the records out again). */
@@ -98,7 +102,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   const current = (state: PartitionState) => state.generation === generation;
   /** A range's lines are done with: their blocks go back, their spill files (if not written) go. */
   const discardLines = (pending: Pending) => {
-    for (const lines of pending.byHour.values()) lines.discard();
+    for (const lines of pending.byHour.values()) void lines.discard();
   };
   // the folder of each topic's hour, made once per hour rather than once per record
   const dirs = new Map<string, string>();
@@ -173,7 +177,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       await ensureDir(dir);
       const path = join(dir, name);
       const temporary = join(dir, temporaryName(name));
-      await writer.write(lakeTopicOf.get(topic)!, buffer.blocks(), temporary, buffer.spilled() ?? undefined);
+      await writer.write(lakeTopicOf.get(topic)!, buffer.blocks(), temporary, (await buffer.spilled()) ?? undefined);
       if (!current(state)) {
         // the group rebalanced meanwhile: the partition's records are handed out again
         await unlink(temporary).catch(() => undefined);
@@ -201,7 +205,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     await commitTo(state, range.last + 1);
   }
 
-  async function appendTo(state: PartitionState, messages: KafkaMessage[], highWatermark: number): Promise<void> {
+  async function appendTo(state: PartitionState, messages: KafkaMessage[], highWatermark: number, from: number): Promise<number> {
     const { topic, partition } = state;
     const lakeTopic = lakeTopicOf.get(topic);
     if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);
@@ -210,10 +214,11 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     if (state.failed !== undefined) throw state.failed;
     const ranges = await state.ranges;
     let now = Date.now();
-    const batch = lines.batch(lakeTopic, messages);
+    const batch = lines.batch(lakeTopic, messages, from);
     const { offsets, stamps } = batch;
+    const n = offsets.length;
     let skippedTo: number | undefined;
-    for (let i = 0; i < messages.length; ) {
+    for (let i = 0; i < n; ) {
       const offset = offsets[i]!;
       let pending = state.pending;
       // a batch fetched again (its apply failed): what is held or committed already is not added twice
@@ -251,7 +256,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       const hour = Math.floor(stamps[i]! / HOUR_MS);
       const endAt = pending.endAt ?? Number.POSITIVE_INFINITY;
       let to = i + 1;
-      while (to < messages.length && Math.floor(stamps[to]! / HOUR_MS) === hour && offsets[to]! <= endAt) to++;
+      while (to < n && Math.floor(stamps[to]! / HOUR_MS) === hour && offsets[to]! <= endAt) to++;
       const dir = dirOf(topic, stamps[i]!);
       let out = pending.byHour.get(dir);
       if (!out) pending.byHour.set(dir, (out = new LineBuffer(join(dir, spillName(topic, partition, pending.first)))));
@@ -274,12 +279,13 @@ export function createArchiver(options: ArchiverOptions): Archiver {
       const to = skippedTo + 1;
       chain(state, () => commitTo(state, to));
     }
+    return n;
   }
 
   return {
-    append(topic, partition, messages, highWatermark = Number.POSITIVE_INFINITY) {
+    append(topic, partition, messages, highWatermark = Number.POSITIVE_INFINITY, from = 0) {
       const state = stateOf(topic, partition);
-      return enqueue(state, () => appendTo(state, messages, highWatermark));
+      return enqueue(state, () => appendTo(state, messages, highWatermark, from));
     },
     async flushDue(nowMs = Date.now()) {
       const isDue = (p: Pending | undefined): p is Pending =>

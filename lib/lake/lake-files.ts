@@ -5,8 +5,7 @@
 // A file holds one offset range of one partition (its records of that hour), so the names
 // say which records the lake holds. A file is written under a hidden temporary name, synced
 // and renamed into place: a reader sees all of it or none.
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface OffsetRange {
@@ -103,20 +102,21 @@ export async function overlapping(dir: string, topic: string, partition: number,
   });
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
+/** fsync in libuv's threads: a file's sync waits for the disk, and the event loop has fetches to answer. */
+async function fsyncPath(path: string): Promise<void> {
+  const file = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await file.sync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
 }
 
 /** Syncs a finished temporary file, renames it into place and syncs the folder: it survives a crash whole. */
 export async function publishFile(temporaryPath: string, finalPath: string): Promise<void> {
-  fsyncPath(temporaryPath);
+  await fsyncPath(temporaryPath);
   await rename(temporaryPath, finalPath);
-  fsyncPath(join(finalPath, '..'));
+  await fsyncPath(join(finalPath, '..'));
 }
 
 export const ensureDir = (dir: string) => mkdir(dir, { recursive: true });

@@ -5,6 +5,7 @@
 // A batch's records go through the native check first where it is built (native-lines.ts):
 // the records it proves valid get the same lines, sooner; the rest are decided here.
 import type { KafkaMessage } from 'kafkajs';
+import { decodeRecords, isRecordBatch, readRecords } from '../kafka/record-batches';
 import { frameRegion } from '../stats/read-batch';
 import { decodeEvent } from '../events/decode';
 import { schemaId } from '../events/registry';
@@ -77,7 +78,8 @@ export function lakeLine(topic: LakeTopic, partition: number, message: KafkaMess
 
 /** A fetched batch as the lines are written from it: offsets and timestamps as numbers, and its values' region. */
 export interface LineBatch {
-  messages: KafkaMessage[];
+  /** Record i as kafkajs decodes it. */
+  message(i: number): KafkaMessage;
   offsets: Float64Array;
   stamps: Float64Array;
   /** Where the values lie in one region (as a fetched batch's do), for the native check. */
@@ -90,7 +92,11 @@ const LINE_OVERHEAD = 22 + 3 * 16;
 export interface LakeLines {
   /** Whether the native check reads this topic's records (else: why not). */
   native(topic: LakeTopic): { native: true } | { native: false; why: string };
-  batch(topic: LakeTopic, messages: KafkaMessage[]): LineBatch;
+  /**
+   * The records of a fetched batch from offset `from` on: kafkajs's messages, or its record
+   * batches undecoded (lib/kafka/record-batches.ts), read where they lie.
+   */
+  batch(topic: LakeTopic, messages: KafkaMessage[], from?: number): LineBatch;
   /**
    * Writes the lines of batch records from..to-1 into `out`, and stops once `stopAfter` bytes
    * are written: returns the record after the last one done.
@@ -116,7 +122,15 @@ export function lakeLines(useNative = true): LakeLines {
       const w = writers.get(topic)!;
       return w.writer ? { native: true } : { native: false, why: w.reason };
     },
-    batch(topic, messages) {
+    batch(topic, fetched, from = 0) {
+      if (fetched.length > 0 && isRecordBatch(fetched[0]!)) {
+        const read = readRecords(fetched, from);
+        if (read) {
+          const { offsets, stamps, spans, region, message } = read;
+          return { message, offsets, stamps, run: writerOf(topic) ? { bytes: region, spans, offsets, stamps } : null };
+        }
+      }
+      const messages = fetched.some(isRecordBatch) ? decodeRecords(fetched, from) : fetched;
       const n = messages.length;
       const offsets = new Float64Array(n);
       const stamps = new Float64Array(n);
@@ -131,7 +145,7 @@ export function lakeLines(useNative = true): LakeLines {
         const region = frameRegion(values);
         if (region) run = { bytes: region.region, spans: region.spans, offsets, stamps };
       }
-      return { messages, offsets, stamps, run };
+      return { message: (i) => messages[i]!, offsets, stamps, run };
     },
     write(topic, partition, batch, from, to, out, stopAfter) {
       const native = batch.run ? writerOf(topic) : null;
@@ -149,7 +163,7 @@ export function lakeLines(useNative = true): LakeLines {
         }
         // record i is decided here
         const before = out.size;
-        lakeLine(topic, partition, batch.messages[i]!, out);
+        lakeLine(topic, partition, batch.message(i), out);
         written += out.size - before;
         i++;
       }

@@ -234,7 +234,8 @@ describe('line blocks', () => {
       const spill = join(dir, 'hour=01', 'x.tmp');
       const lines = new Lines(spill);
       const chunks: Buffer[] = [];
-      for (let i = 0; i < 5000; i++) {
+      // ~9 MiB: more blocks than are written in the background at once
+      for (let i = 0; i < 20_000; i++) {
         const line = Buffer.from(`{"i":${i},"pad":"${'p'.repeat(i % 900)}"}\n`);
         chunks.push(line);
         if (i % 2) lines.bytes(line);
@@ -243,16 +244,57 @@ describe('line blocks', () => {
       const everything = Buffer.concat(chunks);
       expect(lines.size).toBe(everything.length);
       expect(lines.blocks().length).toBe(1); // one block held: the rest is in the file
-      const head = lines.spilled()!;
+      const head = (await lines.spilled())!;
       expect(Buffer.concat([readFileSync(head), ...lines.blocks()]).equals(everything)).toBe(true);
-      lines.discard();
+      await lines.discard();
       expect(existsSync(spill)).toBe(false);
       const small = new Lines(join(dir, 'never.tmp'));
       small.ascii('a\n');
-      expect(small.spilled()).toBeNull();
+      expect(await small.spilled()).toBeNull();
       expect(existsSync(join(dir, 'never.tmp'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('lines from undecoded record batches', () => {
+  it('are the lines of the same records decoded by kafkajs, through the native check and ajv alike', async () => {
+    const { bothWays, recordSet } = await import('../kafka/record-batch-fixtures');
+    const { isRecordBatch } = await import('../kafka/record-batches');
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.constant(''),
+      fc.constant('not json'),
+      fc.integer({ min: -100, max: 200 }).map((lat) => ping({ lat })),
+      fc.integer({ min: 0, max: 120 }).map((n) => ping({ version: 2, batteryPct: n, source: 'gps' })),
+      fc.constant(JSON.stringify(JSON.parse(ping()), null, 2)), // a line break inside: re-encoded
+      fc.string({ maxLength: 12 }).map((id) => ping({ courierId: id })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(value, { minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.nat({ max: 30 }), async (batches, compressLast, fromAt) => {
+        let base = 5000;
+        const set = await recordSet(
+          batches.map((values, b) => {
+            const batch = { base, stamp: T + b * 1000, compressed: compressLast && b === batches.length - 1 && b > 0, records: values.map((v, i) => ({ offsetDelta: i, timestampDelta: i, key: null, value: v === null ? null : Buffer.from(v), headers: {} })) };
+            base += values.length;
+            return batch;
+          }),
+        );
+        const { decoded, got } = await bothWays(set);
+        expect(got.some(isRecordBatch)).toBe(true);
+        const from = Number(decoded[Math.min(fromAt, decoded.length - 1)]!.offset);
+        const linesFrom = (lines: typeof native, messages: KafkaMessage[], start: number) => {
+          const out = new LineBuffer();
+          const batch = lines.batch('courierLocations', messages, start);
+          const next = lines.write('courierLocations', 2, batch, 0, batch.offsets.length, out, Number.POSITIVE_INFINITY);
+          return { next, text: Buffer.concat(out.blocks()).toString('utf8') };
+        };
+        const want = linesFrom(js, decoded.filter((m) => Number(m.offset) >= from), 0);
+        expect(linesFrom(native, got, from)).toEqual(want);
+        expect(linesFrom(js, got, from)).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

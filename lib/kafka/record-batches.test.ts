@@ -123,4 +123,16 @@ describe('undecoded record batches', () => {
     expect(got.map((m) => m.value?.toString())).toEqual(['a', 'b']);
     expect(new RecordBatchMessage((await encode({ base: 7, stamp: 3, records: [rec(0, 'x'), rec(2, 'y', { timestampDelta: 9 })] })))).toMatchObject({ offset: '9', timestamp: '12' });
   });
+  it("pass kafkajs's consumer batch, aborted transactions listed or not, as messages ending at their batch's last offset", async () => {
+    const { createRequire } = await import('node:module');
+    const Batch = createRequire(import.meta.url)('kafkajs/src/consumer/batch.js') as new (topic: string, fetched: string, data: object) => { messages: KafkaMessage[]; lastOffset(): string };
+    const { got } = await bothWays(await recordSet([{ base: 10, stamp: 1, records: [rec(0, 'a'), rec(1, 'b')] }, { base: 12, stamp: 2, records: [rec(0, 'c')] }]));
+    for (const abortedTransactions of [[], [{ producerId: '7', firstOffset: '11' }]]) {
+      const batch = new Batch('t', '11', { partition: 0, highWatermark: '13', messages: got, abortedTransactions });
+      expect(batch.messages.map((m) => m.offset)).toEqual(['11', '12']);
+      expect(batch.lastOffset()).toBe('12');
+    }
+    // a batch wholly before the offset fetched is dropped
+    expect(new Batch('t', '12', { partition: 0, highWatermark: '13', messages: got, abortedTransactions: [] }).messages.map((m) => m.offset)).toEqual(['12']);
+  });
 });

@@ -36,13 +36,19 @@ export class RecordBatchMessage {
   readonly offset: string;
   readonly timestamp: string;
   readonly size: number;
+  /**
+   * What kafkajs's filter of aborted transactions reads of a message (consumer/
+   * filterAbortedMessages.js): a plain batch is in no transaction, so it is always kept.
+   */
+  readonly batchContext: { producerId: string; inTransaction: false; isControlBatch: false };
   constructor(
     /** The batch's bytes, from its base offset on. */
     readonly value: Buffer,
   ) {
     this.size = value.length;
-    this.offset = String(Number(value.readBigInt64BE(0)) + value.readInt32BE(23));
+    this.offset = String(value.readBigInt64BE(0) + BigInt(value.readInt32BE(23)));
     this.timestamp = String(value.readBigInt64BE(35));
+    this.batchContext = { producerId: String(value.readBigInt64BE(43)), inTransaction: false, isControlBatch: false };
   }
 }
 
@@ -103,6 +109,7 @@ export function installUndecodedBatches(): { ok: true } | { ok: false; why: stri
       const length = set.readInt32BE(at + 8);
       const end = at + 12 + length;
       if (end > set.length) break; // a partial batch at the end (the fetch's size limit): fetched again
+      if (length < BATCH_HEADER - 12) throw new Error(`a record batch of ${length} bytes at offset ${set.readBigInt64BE(at)}: shorter than its header`);
       const attributes = set.readInt16BE(at + ATTRIBUTES_AT);
       if (set[at + MAGIC_AT] === 2 && (attributes & (COMPRESSION_MASK | TRANSACTIONAL | CONTROL)) === 0) {
         out.push(new RecordBatchMessage(set.subarray(at, end)));
@@ -137,8 +144,9 @@ function varint(): number {
   let result = 0;
   let scale = 1;
   let b: number;
+  let read = 0;
   do {
-    if (pos >= bytes.length) throw new Error('a record runs past its batch');
+    if (pos >= bytes.length || ++read > 10) throw new Error('a record runs past its batch, or a varint past 10 bytes');
     b = bytes[pos++]!;
     result += (b & 0x7f) * scale;
     scale *= 128;
@@ -159,7 +167,10 @@ export function readRecords(messages: readonly KafkaMessage[], from = 0): Record
   for (const message of messages) {
     const m = asBatch(message);
     if (!m || m.value.buffer !== buffer || m.value.byteOffset < last.byteOffset) return null;
-    count += m.value.readInt32BE(57);
+    const records = m.value.readInt32BE(57);
+    // a record takes 7 bytes at least: a count past that is no batch's
+    if (records < 0 || records * 7 > m.value.length - BATCH_HEADER) throw new Error(`a record batch at offset ${m.value.readBigInt64BE(0)} claims ${records} records in ${m.value.length} bytes`);
+    count += records;
     last = m.value;
   }
   const region = new Uint8Array(buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
@@ -199,7 +210,8 @@ export function readRecords(messages: readonly KafkaMessage[], from = 0): Record
       starts[n] = recordStart;
       spans[2 * n] = pos;
       spans[2 * n + 1] = valueLength > 0 ? pos + valueLength : pos;
-      if (spans[2 * n + 1]! > end || next > end) throw new Error(`record ${offset} runs past its batch`);
+      if (valueLength > 0 && pos + valueLength > next) throw new Error(`record ${offset}'s value runs past the record`);
+      if (next > end) throw new Error(`record ${offset} runs past its batch`);
       pos = next;
       n++;
     }

@@ -5,6 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLog } from '../observability/log';
 import { createArchiver } from './archiver';
+import { type LakeLines, lakeLines } from './lake-lines';
 import type { ParquetWriter } from './parquet-writer';
 
 const T = Date.UTC(2026, 11, 3, 10);
@@ -29,7 +30,7 @@ const textWriter: ParquetWriter = {
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function archiver(maxBytes = 1e9, more: { flushMs?: number; idleBytes?: number } = {}) {
+function archiver(maxBytes = 1e9, more: { flushMs?: number; idleBytes?: number; lines?: LakeLines } = {}) {
   const commits: number[] = [];
   const a = createArchiver({
     lakeDir: dir,
@@ -41,6 +42,7 @@ function archiver(maxBytes = 1e9, more: { flushMs?: number; idleBytes?: number }
     idleBytes: more.idleBytes ?? 1e9,
     commit: async (_t, _p, offset) => void commits.push(offset),
     log: createLog('test', 'silent'),
+    ...(more.lines ? { lines: more.lines } : {}),
   });
   return { a, commits };
 }
@@ -184,5 +186,31 @@ describe('the archiver', () => {
     await a.flushAll();
     expect(files().flatMap(offsetsIn).sort((x, y) => x - y)).toEqual([...Array(11).keys()]);
     expect(commits.at(-1)).toBe(11);
+  });
+  it('reads a partition again from its last commit after lines failed half-written, never adding them twice', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const real = lakeLines();
+    let calls = 0;
+    // the second write throws after writing its first line (as a spill write that failed would)
+    const failing: LakeLines = {
+      ...real,
+      write(topic, partition, batch, from, to, out, stopAfter) {
+        if (++calls !== 2) return real.write(topic, partition, batch, from, to, out, stopAfter);
+        real.write(topic, partition, batch, from, from + 1, out, stopAfter);
+        throw new Error('disk full');
+      },
+    };
+    const { a, commits } = archiver(1e9, { lines: failing });
+    await a.append('pings', 0, [ping(0), ping(1)]);
+    await expect(a.append('pings', 0, [ping(2), ping(3)])).rejects.toThrow('disk full');
+    // kafkajs retries the batch: refused until the group has rejoined and reads from the commit
+    await expect(a.append('pings', 0, [ping(2), ping(3)])).rejects.toThrow('disk full');
+    await expect(a.flushAll()).rejects.toThrow('disk full');
+    expect(commits).toEqual([]);
+    a.reset(); // the rejoin
+    await a.append('pings', 0, [0, 1, 2, 3].map((o) => ping(o)));
+    await a.flushAll();
+    expect(files().flatMap(offsetsIn)).toEqual([0, 1, 2, 3]);
+    expect(commits).toEqual([4]);
   });
 });

@@ -206,6 +206,17 @@ export function createArchiver(options: ArchiverOptions): Archiver {
   }
 
   async function appendTo(state: PartitionState, messages: KafkaMessage[], highWatermark: number, from: number): Promise<number> {
+    try {
+      return await appendRecords(state, messages, highWatermark, from);
+    } catch (err) {
+      // lines half-added (a spill write that failed, say) must not be added again by a retry of
+      // the batch: the partition is read again from its last commit instead (see above)
+      if (current(state)) state.failed ??= err;
+      throw err;
+    }
+  }
+
+  async function appendRecords(state: PartitionState, messages: KafkaMessage[], highWatermark: number, from: number): Promise<number> {
     const { topic, partition } = state;
     const lakeTopic = lakeTopicOf.get(topic);
     if (!lakeTopic) throw new Error(`${topic} is not an archived topic`);

@@ -69,16 +69,17 @@ export class LineBuffer {
     }
     const fd = this.fd;
     const position = this.spilledBytes;
-    this.spilledBytes += this.used;
     if (this.writing >= WRITING) {
       for (let at = 0; at < this.used; ) {
         const n = writeSync(fd, this.block, at, this.used - at, position + at);
         if (n === 0) throw new Error('a spill write wrote nothing');
         at += n;
       }
+      this.spilledBytes += this.used; // only once written: a write that threw leaves the buffer as it was
       this.used = 0;
       return;
     }
+    this.spilledBytes += this.used;
     const block = this.block;
     this.writing++;
     writeAll(fd, block, this.used, position, (err) => {

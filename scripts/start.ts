@@ -8,7 +8,7 @@ import { loadConfig } from '../lib/config';
 import { assertNoBuiltInSecrets } from '../lib/config/shared-secrets';
 import { ensureLocalSecret } from './app/local-secret';
 import { freePort } from './infra/proc';
-import { type ServiceName, downInfra, upInfra } from './infra/stack';
+import { type ServiceName, type UpResult, downInfra, upInfra } from './infra/stack';
 import { buildNextIfStale, createTopics, migrate } from './app/prepare';
 import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from './app/services';
 
@@ -19,21 +19,47 @@ if (!/^[1-9][0-9]{0,5}$/.test(args.couriers)) {
   process.exit(2);
 }
 const services: Service[] = [];
-let startedInfra: ServiceName[] = [];
-let stopping = false;
+/** What this run started (not what it found running): what it stops. */
+const startedInfra: ServiceName[] = [];
+/** The infrastructure's profile (.infra/<profile>/): "dev", unless a test runs its own. */
+const PROFILE = process.env.LASTMILE_INFRA_PROFILE || 'dev';
+let stopping: Promise<never> | undefined;
+/** Bringing the infrastructure up: a stop waits for it, so that what it is starting is stopped too. */
+let infraUp: Promise<UpResult> | undefined;
 
-async function stop(code: number): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
-  log('stopping…');
-  await stopServices(services);
-  await downInfra('dev', { only: startedInfra });
-  log('stopped');
-  process.exit(code);
+/**
+ * Stops the services, then the infrastructure this run started, then exits. Once begun it
+ * runs to its end: a signal during it (a supervisor's second one, or the same SIGINT sent to
+ * the process group reaching us twice) changes nothing, so nothing it started is left behind.
+ */
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
+    log('stopping…');
+    try {
+      await stopServices(services);
+    } finally {
+      try {
+        await infraUp?.catch(() => undefined);
+        await downInfra(PROFILE, { only: startedInfra });
+        log('stopped');
+      } catch (err) {
+        console.error(`[lastmile] stopping the local services failed: ${(err as Error).message}`);
+        code ||= 1;
+      }
+    }
+    process.exit(code);
+  })();
+  return stopping;
 }
 
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) log(`${signal} again: still stopping what npm start started`);
+    void stop(0);
+  });
+}
+// a reader of our output that went away (a closed pipe) must not stop the stop
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 try {
   // no AUTH_SECRET configured: one made for this machine and kept with the local data
@@ -41,8 +67,8 @@ try {
   const config = loadConfig({ ...process.env, ...localSecret });
   assertNoBuiltInSecrets(config);
   log('starting local services');
-  const { env: infraEnv, startedNow } = await upInfra('dev', { mode: 'dev', log: (line) => log(line) });
-  startedInfra = startedNow;
+  infraUp = upInfra(PROFILE, { mode: 'dev', log: (line) => log(line), onStart: (name) => startedInfra.push(name) });
+  const { env: infraEnv } = await infraUp;
   const env: NodeJS.ProcessEnv = { ...infraEnv, ...localSecret, NODE_ENV: 'production' };
   log('applying migrations');
   migrate(env);

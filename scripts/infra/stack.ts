@@ -73,6 +73,8 @@ export interface UpOptions {
   mode: 'dev' | 'test';
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
+  /** Called as each service is about to be started (before its start has finished). */
+  onStart?: (name: ServiceName) => void;
 }
 
 export type ServiceName = 'kafka' | 'redis' | 'postgres';
@@ -85,6 +87,10 @@ export interface UpResult {
 
 export async function upInfra(profile: string, options: UpOptions): Promise<UpResult> {
   const startedNow: ServiceName[] = [];
+  const starting = (name: ServiceName) => {
+    startedNow.push(name);
+    options.onStart?.(name);
+  };
   const say = options.log ?? ((line: string) => console.log(line));
   const config = loadConfig(options.env ?? process.env);
   const dir = profileDir(profile);
@@ -119,7 +125,7 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
       const configuredPort = Number(config.kafka.brokers[0]!.split(':')[1]);
       const port = await pickPort(test ? undefined : configuredPort, 'Kafka');
       const controllerPort = await pickPort(test ? undefined : port + 1, 'Kafka controller');
-      startedNow.push('kafka');
+      starting('kafka');
       state.started.kafka = await startKafka({ dir: join(dir, 'kafka'), port, controllerPort, heapMb: test ? 384 : 512 });
       state.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
       state.env.KAFKA_USERS_FILE = LOCAL_USERS_FILE;
@@ -142,7 +148,7 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
     say(`redis     ${config.redisUrl} (configured, answering)`);
   } else {
     const port = test ? await freePort() : await pickPort(Number(new URL(config.redisUrl).port || 6379) + 1, 'Redis');
-    startedNow.push('redis');
+    starting('redis');
     state.started.redis = await startRedis(join(dir, 'redis'), port);
     state.env.REDIS_URL = `redis://127.0.0.1:${port}`;
     say(`redis     ${state.env.REDIS_URL} (started, pid ${state.started.redis})`);
@@ -159,7 +165,7 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
     say(`postgres  ${databaseUrl} (configured, answering)`);
   } else {
     const port = test ? await freePort() : await pickPort(Number(new URL(databaseUrl).port || 5432) + 1, 'Postgres');
-    startedNow.push('postgres');
+    starting('postgres');
     await startPostgres(pgDir, port);
     state.started.postgres = pgDir;
     databaseUrl = withPort(databaseUrl, port);

@@ -45,12 +45,36 @@ export function topicSpecs(prefix: string, defaultPartitions: number): ITopicCon
   }));
 }
 
+const RETRIABLE_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own wait (createTopics'
+ * waitForLeaders) gives up on a broker that has not heard of a new topic yet, which a cluster
+ * of several nodes answers for a moment after the topic is made.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!RETRIABLE_METADATA.has((err as { type?: string }).type ?? '') || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs / 1000}s: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Creates missing topics, adds partitions where fewer than declared, and applies configs. */
 export async function ensureTopics(admin: Admin, prefix: string, defaultPartitions: number): Promise<void> {
   const wanted = topicSpecs(prefix, defaultPartitions);
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t.topic));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  if (missing.length > 0) {
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await waitForLeaders(admin, missing.map((t) => t.topic));
+  }
 
   const present = wanted.filter((t) => existing.has(t.topic));
   if (present.length === 0) return;

@@ -21,4 +21,15 @@ describe('the local broker properties', () => {
     expect(p.get('super.users')).toContain('User:ANONYMOUS');
     expect(brokerProperties(base)).not.toContain('SETUP');
   });
+
+  it('makes a three-node cluster keep three replicas, two in sync for a write; one node keeps one', () => {
+    const voters = [1, 2, 3].map((id) => ({ id, controllerPort: 9091 + 2 * id }));
+    const p = props(brokerProperties({ ...base, nodeId: 2, port: 9094, controllerPort: 9095, voters }));
+    expect(p.get('node.id')).toBe('2');
+    expect(p.get('controller.quorum.voters')).toBe('1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097');
+    expect([p.get('default.replication.factor'), p.get('min.insync.replicas'), p.get('offsets.topic.replication.factor')]).toEqual(['3', '2', '3']);
+    expect(p.get('unclean.leader.election.enable')).toBe('false');
+    const one = props(brokerProperties(base));
+    expect([one.get('node.id'), one.get('controller.quorum.voters'), one.get('default.replication.factor'), one.get('min.insync.replicas')]).toEqual(['1', '1@127.0.0.1:9093', '1', '1']);
+  });
 });

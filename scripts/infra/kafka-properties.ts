@@ -9,6 +9,9 @@ export const CONTROLLER_USER = 'lastmile-controller';
 export interface BrokerPropertiesOptions {
   port: number;
   controllerPort: number;
+  /** This node's id, and every node's controller port by id (a cluster); by default node 1 alone. */
+  nodeId?: number;
+  voters?: { id: number; controllerPort: number }[];
   dataDir: string;
   admin: KafkaCredential;
   controllerPassword: string;
@@ -24,12 +27,17 @@ const scramJaas = ({ username, password }: KafkaCredential) =>
 
 export function brokerProperties(o: BrokerPropertiesOptions): string {
   const setup = o.setupPort !== undefined;
+  const voters = o.voters ?? [{ id: 1, controllerPort: o.controllerPort }];
+  // with three nodes or more: three replicas, two of them in sync for a write (acks=all) to
+  // be taken, so one node may be lost without losing an acknowledged record or availability
+  const replicas = Math.min(3, voters.length);
+  const inSync = Math.min(2, replicas);
   const listeners = [`CLIENT://127.0.0.1:${o.port}`, `CONTROLLER://127.0.0.1:${o.controllerPort}`, ...(setup ? [`SETUP://127.0.0.1:${o.setupPort}`] : [])];
   const superUsers = [`User:${o.admin.username}`, `User:${CONTROLLER_USER}`, ...(setup ? ['User:ANONYMOUS'] : [])];
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `node.id=${o.nodeId ?? 1}`,
+    `controller.quorum.voters=${voters.map((v) => `${v.id}@127.0.0.1:${v.controllerPort}`).join(',')}`,
     `listeners=${listeners.join(',')}`,
     `advertised.listeners=CLIENT://127.0.0.1:${o.port}${setup ? `,SETUP://127.0.0.1:${o.setupPort}` : ''}`,
     'controller.listener.names=CONTROLLER',
@@ -46,10 +54,17 @@ export function brokerProperties(o: BrokerPropertiesOptions): string {
     `super.users=${superUsers.join(';')}`,
     `log.dirs=${o.dataDir}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${inSync}`,
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${inSync}`,
+    // a replica that is not in sync never becomes leader: no acknowledged record is lost
+    'unclean.leader.election.enable=false',
+    // a node that stops heartbeating is fenced (its partitions led elsewhere) after 3 s, not 9
+    'broker.heartbeat.interval.ms=1000',
+    'broker.session.timeout.ms=3000',
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'log.retention.check.interval.ms=60000',

@@ -96,11 +96,10 @@ function writeProperties(options: KafkaOptions, admin: KafkaCredential, setupPor
   return path;
 }
 
-/** Starts the JVM and resolves once the broker answers on `brokers` (with `sasl`) or refuses it. */
-async function launch(options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined): Promise<number> {
-  const { dir } = options;
+/** Starts a broker's JVM in `dir` with its properties file; returns the pid and whether it has exited. */
+function spawnBroker(dir: string, properties: string, heapMb: number | undefined): { pid: number; exited: () => boolean } {
   const out = openSync(join(dir, 'kafka.out'), 'a');
-  const heap = `${options.heapMb ?? 512}m`;
+  const heap = `${heapMb ?? 512}m`;
   const child = spawn(
     'java',
     [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...jvmArgs(dir), 'kafka.Kafka', properties],
@@ -111,16 +110,110 @@ async function launch(options: KafkaOptions, properties: string, brokers: string
   if (!pid) throw new InfraError('could not start java');
   let exited = false;
   child.once('exit', () => (exited = true));
+  return { pid, exited: () => exited };
+}
+
+/** Starts the JVM and resolves once the broker answers on `brokers` (with `sasl`) or refuses it. */
+async function launch(options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined): Promise<number> {
+  const { dir } = options;
+  const broker = spawnBroker(dir, properties, options.heapMb);
   await waitFor(
     `Kafka on ${brokers.join(',')}`,
     async () => {
-      if (exited) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
+      if (broker.exited()) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
       return (await kafkaProbe(brokers, sasl, 1000)) !== 'down';
     },
     60_000,
     join(dir, 'server.log'),
   );
-  return pid;
+  return broker.pid;
+}
+
+export interface ClusterOptions {
+  /** The cluster's folder: node i keeps its data, properties and logs in node-<i>. */
+  dir: string;
+  /** Each node's client and controller ports (node ids 1, 2, …). */
+  nodes: { port: number; controllerPort: number }[];
+  heapMb?: number;
+}
+
+export const nodeDir = (dir: string, id: number) => join(dir, `node-${id}`);
+
+/**
+ * Starts a KRaft cluster of combined broker-controller nodes (the first time, each node's
+ * storage formatted with one cluster id and every SCRAM user); resolves with the nodes'
+ * pids once every node is a broker of the cluster and every user can sign in. Three nodes
+ * or more keep three replicas of each record, two in sync for a write (kafka-properties.ts).
+ */
+export async function startKafkaCluster(options: ClusterOptions): Promise<number[]> {
+  ensureKafkaJars();
+  const users = ensureKafkaUsers();
+  const voters = options.nodes.map((n, i) => ({ id: i + 1, controllerPort: n.controllerPort }));
+  const brokers = options.nodes.map((n) => `127.0.0.1:${n.port}`);
+  // the controllers sign in to each other as the controller user: one password for all
+  const controllerPassword = randomBytes(18).toString('base64url');
+  const clusterId = run('java', [...jvmArgs(options.dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
+  const started: { pid: number; exited: () => boolean; dir: string }[] = [];
+  try {
+    for (const [i, node] of options.nodes.entries()) {
+      const dir = nodeDir(options.dir, i + 1);
+      mkdirSync(dir, { recursive: true });
+      writeLog4j(dir);
+      const properties = join(dir, 'server.properties');
+      writeFileSync(properties, brokerProperties({ ...node, nodeId: i + 1, voters, dataDir: join(dir, 'data'), admin: users.admin, controllerPassword }), { mode: 0o600 });
+      if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+        const addScram = KAFKA_IDENTITIES.flatMap((identity) => ['--add-scram', `SCRAM-SHA-512=[name=${users[identity].username},password=${users[identity].password}]`]);
+        run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...addScram]);
+      }
+      // all at once: a node serves only once a majority of the controllers is up
+      started.push({ ...spawnBroker(dir, properties, options.heapMb), dir });
+    }
+    await waitFor(
+      `a Kafka cluster of ${brokers.length} on ${brokers.join(',')}`,
+      async () => {
+        const gone = started.find((n) => n.exited());
+        if (gone) throw new InfraError(`a Kafka node exited during start; see ${join(gone.dir, 'server.log')} and ${join(gone.dir, 'kafka.out')}`);
+        return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
+      },
+      120_000,
+      join(started[0]!.dir, 'server.log'),
+    );
+    await waitForUsers(options.dir, brokers, users);
+  } catch (err) {
+    for (const n of started) await stopPid(n.pid).catch(() => undefined);
+    throw err;
+  }
+  return started.map((n) => n.pid);
+}
+
+/** Starts node `id` of a cluster started before (its properties and data as they are); resolves once it is a broker again. */
+export async function restartKafkaNode(dir: string, id: number, brokers: string[], heapMb?: number): Promise<number> {
+  const node = nodeDir(dir, id);
+  const users = ensureKafkaUsers();
+  const broker = spawnBroker(node, join(node, 'server.properties'), heapMb);
+  await waitFor(
+    `Kafka node ${id}`,
+    async () => {
+      if (broker.exited()) throw new InfraError(`Kafka node ${id} exited during start; see ${join(node, 'server.log')}`);
+      return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
+    },
+    120_000,
+    join(node, 'server.log'),
+  );
+  return broker.pid;
+}
+
+/** How many brokers the cluster at `brokers` has registered (0 when none answers). */
+async function clusterSize(brokers: string[], sasl: SASLOptions): Promise<number> {
+  const admin = new Kafka({ brokers, sasl, logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 1500, authenticationTimeout: 1500, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length;
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Sets a SCRAM user's password with Kafka's ConfigCommand (kafkajs cannot: no AlterUserScramCredentials). */

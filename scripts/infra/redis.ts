@@ -17,14 +17,14 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts redis-server in `dir` on `port`, persisting with an append-only file; returns its pid. */
+/** Starts redis-server in `dir` on `port`, persisting with an append-only file synced every second (a crash loses at most a second); returns its pid. */
 export async function startRedis(dir: string, port: number): Promise<number> {
   ensureCommand('redis-server', 'redis-server');
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, 'redis.pid');
   run('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'yes',
-    '--pidfile', pidFile, '--logfile', join(dir, 'redis.log'), '--appendonly', 'yes', '--save', '',
+    '--pidfile', pidFile, '--logfile', join(dir, 'redis.log'), '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
   ]);
   const url = `redis://127.0.0.1:${port}`;
   await waitFor(`Redis on ${url}`, () => redisAnswers(url), 15_000, join(dir, 'redis.log'));

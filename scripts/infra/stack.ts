@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { SASLOptions } from 'kafkajs';
 import { type Config, ConfigError, loadConfig } from '../../lib/config';
 import { kafkaSasl } from '../../lib/kafka/credentials';
-import { grantAcls, kafkaAnswers, scram, startKafka } from './kafka';
+import { grantAcls, kafkaAnswers, scram, startKafka, startKafkaCluster } from './kafka';
 import { LOCAL_USERS_FILE, ensureKafkaUsers } from './kafka-users';
 import { databaseName, dropDatabase, withDatabase, ensureDatabase, postgresAnswers, startPostgres, stopPostgres } from './postgres';
 import { InfraError, ROOT, freePort, isAlive, portOpen, stopPid } from './proc';
@@ -23,7 +23,8 @@ export interface InfraEnv {
 interface State {
   ownerPid?: number;
   env: InfraEnv;
-  started: { kafka?: number; redis?: number; postgres?: string };
+  /** kafka: the (first) broker's pid; kafkaNodes: every node's, for a cluster (kafka-node-<i>/ in the profile). */
+  started: { kafka?: number; kafkaNodes?: number[]; redis?: number; postgres?: string };
   createdDatabase?: string;
 }
 
@@ -75,6 +76,11 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** Called as each service is about to be started (before its start has finished). */
   onStart?: (name: ServiceName) => void;
+  /**
+   * Kafka nodes to start when Kafka is ours (1; 3 is a cluster keeping three replicas, two in
+   * sync). A running Kafka of another size is refused: `infra:down` it first.
+   */
+  brokers?: number;
 }
 
 export type ServiceName = 'kafka' | 'redis' | 'postgres';
@@ -101,8 +107,21 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
 
   // Kafka
   const localAdmin = scram(ensureKafkaUsers().admin);
+  // what was asked for (a running Kafka of any size serves a caller that asks for none)
+  const wanted = options.brokers;
+  const nodes = wanted ?? 1;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new InfraError(`brokers: expected a whole number from 1 to 9, got ${nodes}`);
   let kafkaUp = false;
-  if (previous?.started.kafka && isAlive(previous.started.kafka)) {
+  const clusterNodes = previous?.started.kafkaNodes ?? [];
+  if (clusterNodes.some(isAlive)) {
+    if (wanted !== undefined && wanted !== clusterNodes.length) throw new InfraError(`Kafka runs ${clusterNodes.length} nodes here, not ${wanted}: npm run infra:down first`);
+    if (await kafkaAnswers(previous!.env.KAFKA_BROKERS.split(','), localAdmin)) {
+      kafkaUp = true;
+      say(`kafka     ${previous!.env.KAFKA_BROKERS} (already running, a cluster of ${clusterNodes.length}, ${clusterNodes.filter(isAlive).length} alive)`);
+    }
+  } else if (previous?.started.kafka && isAlive(previous.started.kafka) && nodes > 1) {
+    throw new InfraError(`Kafka runs a single broker here (pid ${previous.started.kafka}), not ${nodes}: npm run infra:down first`);
+  } else if (previous?.started.kafka && isAlive(previous.started.kafka)) {
     if (await kafkaAnswers(previous.env.KAFKA_BROKERS.split(','), localAdmin)) {
       kafkaUp = true;
       say(`kafka     ${previous.env.KAFKA_BROKERS} (already running, pid ${previous.started.kafka})`);
@@ -121,6 +140,21 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
       state.env.KAFKA_USERS_FILE = resolve(config.kafka.usersFile);
       delete state.started.kafka;
       say(`kafka     ${state.env.KAFKA_BROKERS} (configured, answering)`);
+    } else if (nodes > 1) {
+      // node i on the configured port + 2i, its controller on the next (test: free ports)
+      const configuredPort = Number(config.kafka.brokers[0]!.split(':')[1]);
+      const ports: { port: number; controllerPort: number }[] = [];
+      for (let i = 0; i < nodes; i++) {
+        const port = await pickPort(test ? undefined : configuredPort + 2 * i, `Kafka node ${i + 1}`);
+        ports.push({ port, controllerPort: await pickPort(test ? undefined : port + 1, `Kafka node ${i + 1}'s controller`) });
+      }
+      starting('kafka');
+      const pids = await startKafkaCluster({ dir: join(dir, 'kafka-cluster'), nodes: ports, heapMb: test ? 384 : 512 });
+      state.started.kafkaNodes = pids;
+      state.started.kafka = pids[0];
+      state.env.KAFKA_BROKERS = ports.map((p) => `127.0.0.1:${p.port}`).join(',');
+      state.env.KAFKA_USERS_FILE = LOCAL_USERS_FILE;
+      say(`kafka     ${state.env.KAFKA_BROKERS} (started: a cluster of ${nodes}, pids ${pids.join(', ')})`);
     } else {
       const configuredPort = Number(config.kafka.brokers[0]!.split(':')[1]);
       const port = await pickPort(test ? undefined : configuredPort, 'Kafka');
@@ -203,14 +237,18 @@ export async function downInfra(profile: string, options: DownOptions = {}): Pro
   if (options.dropCreatedDatabase && state.createdDatabase && !state.started.postgres) await attempt(() => dropDatabase(state.env.DATABASE_URL));
   const stop = (name: ServiceName) => !options.only || options.only.includes(name);
   const { started } = state;
-  if (started.kafka && stop('kafka')) await attempt(() => stopPid(started.kafka!));
+  if (started.kafkaNodes && stop('kafka')) await Promise.all(started.kafkaNodes.map((pid) => attempt(() => stopPid(pid))));
+  else if (started.kafka && stop('kafka')) await attempt(() => stopPid(started.kafka!));
   if (started.redis && stop('redis')) await attempt(() => stopPid(started.redis!, 10_000));
   if (started.postgres && stop('postgres')) await attempt(() => stopPostgres(started.postgres!));
   if (errors.length > 0) throw new AggregateError(errors, `stopping ${profile} failed: ${errors.map(String).join('; ')}`);
   if (options.removeData) rmSync(profileDir(profile), { recursive: true, force: true });
   else {
     const remaining = { ...started };
-    if (stop('kafka')) delete remaining.kafka;
+    if (stop('kafka')) {
+      delete remaining.kafka;
+      delete remaining.kafkaNodes;
+    }
     if (stop('redis')) delete remaining.redis;
     if (stop('postgres')) delete remaining.postgres;
     writeState(profile, { ...state, started: remaining });

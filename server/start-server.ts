@@ -6,6 +6,7 @@ import type { Config } from '../lib/config';
 import { assertNoBuiltInSecrets } from '../lib/config/shared-secrets';
 import { createDb } from '../lib/db/client';
 import { createPublisher } from '../lib/ingest/publish-events';
+import { partitionCounts } from '../lib/kafka/complete-send';
 import { RateLimiter } from '../lib/ingest/rate-limiter';
 import { createKafka } from '../lib/kafka/client';
 import { topicNames } from '../lib/kafka/topics';
@@ -45,7 +46,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   const server = createLastmileServer({
     log,
     metrics,
-    publisher: createPublisher(producer),
+    publisher: createPublisher(producer, partitionCounts(admin), (missing) => log.warn({ missing }, 'Kafka acknowledged a send without some of its partitions: sending those again')),
     topics,
     limits: config.ingest,
     limiter: new RateLimiter(config.ingest.ratePerCourier, config.ingest.burstPerCourier),

@@ -7,6 +7,7 @@ import { EVENT_TYPES } from '../events/registry';
 import type { ValidEvent } from '../events/validate';
 import { AppError } from '../http/errors';
 import { SCHEMA_HEADER } from '../kafka/client';
+import { type PartitionCount, completeSender } from '../kafka/complete-send';
 import type { TopicNames } from '../kafka/topics';
 
 /**
@@ -31,9 +32,14 @@ export function toTopicMessages(events: ValidEvent[], topics: TopicNames, sender
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Concurrent requests share sends (group commit); each resolves once Kafka has its events. */
-export function createPublisher(producer: Producer) {
-  return new GroupCommit((topicMessages) => producer.sendBatch({ topicMessages, acks: -1, timeout: 10_000 }));
+/**
+ * Concurrent requests share sends (group commit); each resolves once Kafka has its events:
+ * every partition of the send acknowledged (lib/kafka/complete-send.ts: kafkajs alone can
+ * resolve a send that left some out when a broker dies during it).
+ */
+export function createPublisher(producer: Producer, partitionsOf: PartitionCount, onMissing?: (missing: string[]) => void) {
+  const send = completeSender(producer, partitionsOf, { acks: -1, timeout: 10_000, ...(onMissing ? { onMissing } : {}) });
+  return new GroupCommit(async (topicMessages) => void (await send(topicMessages)));
 }
 
 export async function publishEvents(publisher: GroupCommit, topics: TopicNames, events: ValidEvent[], sender?: Subject): Promise<void> {

@@ -52,6 +52,14 @@ function stop(code: number): Promise<never> {
   return stopping;
 }
 
+/** Starts a service unless a stop has begun (then waits for the stop, which exits): none is started behind it. */
+async function launch(...args: Parameters<typeof startService>): Promise<Service> {
+  if (stopping) await stopping;
+  const service = startService(...args);
+  services.push(service);
+  return service;
+}
+
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) log(`${signal} again: still stopping what npm start started`);
@@ -78,12 +86,10 @@ try {
 
   for (const name of WORKER_NAMES) {
     const port = await freePort();
-    const worker = startService(`worker ${name}`, 'workers/index.ts', [name], { ...env, WORKER_HTTP_PORT: String(port) });
-    services.push(worker);
+    const worker = await launch(`worker ${name}`, 'workers/index.ts', [name], { ...env, WORKER_HTTP_PORT: String(port) });
     await waitReady(`http://127.0.0.1:${port}/healthz`, worker);
   }
-  const server = startService('server', 'server/index.ts', [], env);
-  services.push(server);
+  const server = await launch('server', 'server/index.ts', [], env);
   const base = config.publicUrl || `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   await waitReady(`${base}/readyz`, server, 120_000);
   for (const service of services) {
@@ -98,8 +104,7 @@ try {
   // The city goes last: a simulator that stops is reported, and the rest keeps running.
   const runId = `sim${randomBytes(2).toString('hex')}`;
   if (!args['no-simulate']) {
-    const simulator = startService('simulator', 'scripts/simulate.ts', ['--couriers', args.couriers, '--run-id', runId, '--url', base], env);
-    services.push(simulator);
+    const simulator = await launch('simulator', 'scripts/simulate.ts', ['--couriers', args.couriers, '--run-id', runId, '--url', base], env);
     simulator.child.once('exit', (code) => {
       if (!stopping) log(`the simulator exited (code ${code}); everything else keeps running`);
     });

@@ -3,7 +3,7 @@
 // StandardAuthorizer allows only what their ACLs say (lib/kafka/principals.ts).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, type SASLOptions, logLevel } from 'kafkajs';
 import type { KafkaCredential, KafkaUsers } from '../../lib/kafka/credentials';
@@ -117,15 +117,20 @@ function spawnBroker(dir: string, properties: string, heapMb: number | undefined
 async function launch(options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined): Promise<number> {
   const { dir } = options;
   const broker = spawnBroker(dir, properties, options.heapMb);
-  await waitFor(
-    `Kafka on ${brokers.join(',')}`,
-    async () => {
-      if (broker.exited()) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
-      return (await kafkaProbe(brokers, sasl, 1000)) !== 'down';
-    },
-    60_000,
-    join(dir, 'server.log'),
-  );
+  try {
+    await waitFor(
+      `Kafka on ${brokers.join(',')}`,
+      async () => {
+        if (broker.exited()) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
+        return (await kafkaProbe(brokers, sasl, 1000)) !== 'down';
+      },
+      60_000,
+      join(dir, 'server.log'),
+    );
+  } catch (err) {
+    await stopPid(broker.pid).catch(() => undefined); // not left running, unrecorded, by a start that failed
+    throw err;
+  }
   return broker.pid;
 }
 
@@ -152,7 +157,11 @@ export async function startKafkaCluster(options: ClusterOptions): Promise<number
   const brokers = options.nodes.map((n) => `127.0.0.1:${n.port}`);
   // the controllers sign in to each other as the controller user: one password for all
   const controllerPassword = randomBytes(18).toString('base64url');
-  const clusterId = run('java', [...jvmArgs(options.dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
+  // one id for every node: a node formatted before (a start cut short) keeps the cluster's
+  const formatted = options.nodes.map((_, i) => join(nodeDir(options.dir, i + 1), 'data', 'meta.properties')).find(existsSync);
+  const clusterId = formatted
+    ? /^cluster\.id=(.+)$/m.exec(readFileSync(formatted, 'utf8'))![1]!.trim()
+    : run('java', [...jvmArgs(options.dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
   const started: { pid: number; exited: () => boolean; dir: string }[] = [];
   try {
     for (const [i, node] of options.nodes.entries()) {
@@ -191,15 +200,20 @@ export async function restartKafkaNode(dir: string, id: number, brokers: string[
   const node = nodeDir(dir, id);
   const users = ensureKafkaUsers();
   const broker = spawnBroker(node, join(node, 'server.properties'), heapMb);
-  await waitFor(
-    `Kafka node ${id}`,
-    async () => {
-      if (broker.exited()) throw new InfraError(`Kafka node ${id} exited during start; see ${join(node, 'server.log')}`);
-      return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
-    },
-    120_000,
-    join(node, 'server.log'),
-  );
+  try {
+    await waitFor(
+      `Kafka node ${id}`,
+      async () => {
+        if (broker.exited()) throw new InfraError(`Kafka node ${id} exited during start; see ${join(node, 'server.log')}`);
+        return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
+      },
+      120_000,
+      join(node, 'server.log'),
+    );
+  } catch (err) {
+    await stopPid(broker.pid).catch(() => undefined);
+    throw err;
+  }
   return broker.pid;
 }
 

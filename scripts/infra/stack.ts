@@ -160,6 +160,7 @@ export async function upInfra(profile: string, options: UpOptions): Promise<UpRe
       const port = await pickPort(test ? undefined : configuredPort, 'Kafka');
       const controllerPort = await pickPort(test ? undefined : port + 1, 'Kafka controller');
       starting('kafka');
+      delete state.started.kafkaNodes; // a cluster that was here is gone: this broker is what to stop
       state.started.kafka = await startKafka({ dir: join(dir, 'kafka'), port, controllerPort, heapMb: test ? 384 : 512 });
       state.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
       state.env.KAFKA_USERS_FILE = LOCAL_USERS_FILE;

@@ -10,6 +10,7 @@ import { partitionCounts } from '../../lib/kafka/complete-send';
 import { createTopics } from '../../scripts/app/prepare';
 import { scram, restartKafkaNode } from '../../scripts/infra/kafka';
 import { ensureKafkaUsers } from '../../scripts/infra/kafka-users';
+import { stopPid } from '../../scripts/infra/proc';
 import { type InfraEnv, downInfra, profileDir, readState, upInfra } from '../../scripts/infra/stack';
 import { eventually } from './harness';
 
@@ -24,7 +25,11 @@ beforeAll(async () => {
   kafka = new Kafka({ brokers: env.KAFKA_BROKERS.split(','), sasl: scram(ensureKafkaUsers().admin), logLevel: logLevel.NOTHING, clientId: 'test-cluster' });
 }, 240_000);
 
+/** Nodes this test restarted: its profile's state knows only the pids the cluster started with. */
+const restarted: number[] = [];
+
 afterAll(async () => {
+  for (const pid of restarted) await stopPid(pid).catch(() => undefined);
   await downInfra(profile, { dropCreatedDatabase: true, removeData: true });
 }, 120_000);
 
@@ -84,7 +89,7 @@ describe('a three-node Kafka cluster', () => {
     await lonely.disconnect().catch(() => undefined);
 
     const brokers = env.KAFKA_BROKERS.split(',');
-    await Promise.all([restartKafkaNode(`${profileDir(profile)}/kafka-cluster`, 2, brokers, 384), restartKafkaNode(`${profileDir(profile)}/kafka-cluster`, 3, brokers, 384)]);
+    restarted.push(...(await Promise.all([2, 3].map((id) => restartKafkaNode(`${profileDir(profile)}/kafka-cluster`, id, brokers, 384)))));
     await send('back');
 
     // every acknowledged record once, in a pass from the start

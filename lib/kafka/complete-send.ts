@@ -50,10 +50,11 @@ export function completeSender(producer: Pick<Producer, 'sendBatch'>, partitions
       let byPartition = pending.get(topic);
       if (!byPartition) pending.set(topic, (byPartition = new Map()));
       for (const message of messages) {
-        const partition = message.partition ?? partitioner({ topic, partitionMetadata, message });
-        let list = byPartition.get(partition);
-        if (!list) byPartition.set(partition, (list = []));
-        list.push({ ...message, partition });
+        // set on the caller's message (no copy per message): a second send of it goes to the same partition
+        message.partition ??= partitioner({ topic, partitionMetadata, message });
+        let list = byPartition.get(message.partition);
+        if (!list) byPartition.set(message.partition, (list = []));
+        list.push(message);
       }
     }
     const acknowledged: RecordMetadata[] = [];

@@ -218,19 +218,19 @@ export function readRecords(messages: readonly KafkaMessage[], from = 0): Record
   }
   bytes = new Uint8Array(0);
   const cut = n < count;
+  let view: Buffer | undefined; // the region as a Buffer, made once for the records decoded
   return {
     offsets: cut ? offsets.subarray(0, n) : offsets,
     stamps: cut ? stamps.subarray(0, n) : stamps,
     spans: cut ? spans.subarray(0, 2 * n) : spans,
     region,
-    message: (i) => decodeRecord(region, starts[i]!, offsets[i]!, stamps[i]!),
+    message: (i) => decodeRecord((view ??= Buffer.from(region.buffer, region.byteOffset, region.length)), starts[i]!, offsets[i]!, stamps[i]!),
   };
 }
 
 /** One record at `start` in `region`, as kafkajs's RecordDecoder makes it. */
-function decodeRecord(region: Uint8Array, start: number, offset: number, stamp: number): KafkaMessage {
-  const buf = Buffer.from(region.buffer, region.byteOffset, region.length);
-  bytes = region;
+function decodeRecord(buf: Buffer, start: number, offset: number, stamp: number): KafkaMessage {
+  bytes = buf;
   pos = start;
   const attributes = bytes[pos++]!;
   varint(); // timestamp delta

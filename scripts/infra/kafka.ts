@@ -1,9 +1,10 @@
-// Apache Kafka 3.9, single-node KRaft, on the JVM from Maven Central jars (infra/kafka/pom.xml).
+// Apache Kafka 3.9, single-node KRaft (a cluster of several: kafka-cluster.ts), on the JVM
+// from Maven Central jars (infra/kafka/pom.xml).
 // Clients sign in with SASL/SCRAM-SHA-512 as the users of .infra/kafka-users.json and the
 // StandardAuthorizer allows only what their ACLs say (lib/kafka/principals.ts).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, type SASLOptions, logLevel } from 'kafkajs';
 import type { KafkaCredential, KafkaUsers } from '../../lib/kafka/credentials';
@@ -25,9 +26,9 @@ export function ensureKafkaJars(): void {
 
 export const scram = (user: KafkaCredential): SASLOptions => ({ mechanism: 'scram-sha-512', ...user });
 
-/** ok: signed in and served metadata; refused: the broker is up but refused these credentials. */
-export async function kafkaProbe(brokers: string[], sasl: SASLOptions | undefined, timeoutMs = 1500): Promise<'ok' | 'refused' | 'down'> {
-  const admin = new Kafka({
+/** An admin that tries once, briefly: for asking whether (and how) a broker answers. */
+export function probeAdmin(brokers: string[], sasl: SASLOptions | undefined, timeoutMs = 1500) {
+  return new Kafka({
     brokers,
     ...(sasl && { sasl }),
     logLevel: logLevel.NOTHING,
@@ -36,6 +37,11 @@ export async function kafkaProbe(brokers: string[], sasl: SASLOptions | undefine
     authenticationTimeout: timeoutMs,
     retry: { retries: 0 },
   }).admin();
+}
+
+/** ok: signed in and served metadata; refused: the broker is up but refused these credentials. */
+export async function kafkaProbe(brokers: string[], sasl: SASLOptions | undefined, timeoutMs = 1500): Promise<'ok' | 'refused' | 'down'> {
+  const admin = probeAdmin(brokers, sasl, timeoutMs);
   try {
     await admin.connect();
     await admin.describeCluster();
@@ -69,9 +75,9 @@ export interface KafkaOptions {
   heapMb?: number;
 }
 
-const jvmArgs = (dir: string) => [`-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${LIBS}/*`];
+export const jvmArgs = (dir: string) => [`-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${LIBS}/*`];
 
-function writeLog4j(dir: string): void {
+export function writeLog4j(dir: string): void {
   writeFileSync(
     join(dir, 'log4j.properties'),
     [
@@ -97,7 +103,7 @@ function writeProperties(options: KafkaOptions, admin: KafkaCredential, setupPor
 }
 
 /** Starts a broker's JVM in `dir` with its properties file; returns the pid and whether it has exited. */
-function spawnBroker(dir: string, properties: string, heapMb: number | undefined): { pid: number; exited: () => boolean } {
+export function spawnBroker(dir: string, properties: string, heapMb: number | undefined): { pid: number; exited: () => boolean } {
   const out = openSync(join(dir, 'kafka.out'), 'a');
   const heap = `${heapMb ?? 512}m`;
   const child = spawn(
@@ -113,102 +119,21 @@ function spawnBroker(dir: string, properties: string, heapMb: number | undefined
   return { pid, exited: () => exited };
 }
 
-/** Starts the JVM and resolves once the broker answers on `brokers` (with `sasl`) or refuses it. */
-async function launch(options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined): Promise<number> {
-  const { dir } = options;
-  const broker = spawnBroker(dir, properties, options.heapMb);
-  try {
-    await waitFor(
-      `Kafka on ${brokers.join(',')}`,
-      async () => {
-        if (broker.exited()) throw new InfraError(`Kafka exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
-        return (await kafkaProbe(brokers, sasl, 1000)) !== 'down';
-      },
-      60_000,
-      join(dir, 'server.log'),
-    );
-  } catch (err) {
-    await stopPid(broker.pid).catch(() => undefined); // not left running, unrecorded, by a start that failed
-    throw err;
-  }
-  return broker.pid;
-}
-
-export interface ClusterOptions {
-  /** The cluster's folder: node i keeps its data, properties and logs in node-<i>. */
-  dir: string;
-  /** Each node's client and controller ports (node ids 1, 2, …). */
-  nodes: { port: number; controllerPort: number }[];
-  heapMb?: number;
-}
-
-export const nodeDir = (dir: string, id: number) => join(dir, `node-${id}`);
-
 /**
- * Starts a KRaft cluster of combined broker-controller nodes (the first time, each node's
- * storage formatted with one cluster id and every SCRAM user); resolves with the nodes'
- * pids once every node is a broker of the cluster and every user can sign in. Three nodes
- * or more keep three replicas of each record, two in sync for a write (kafka-properties.ts).
+ * Starts a broker's JVM and resolves with its pid once `ready` says so; a JVM that exits
+ * meanwhile, or is not ready in `timeoutMs`, fails the start, and is not left running.
  */
-export async function startKafkaCluster(options: ClusterOptions): Promise<number[]> {
-  ensureKafkaJars();
-  const users = ensureKafkaUsers();
-  const voters = options.nodes.map((n, i) => ({ id: i + 1, controllerPort: n.controllerPort }));
-  const brokers = options.nodes.map((n) => `127.0.0.1:${n.port}`);
-  // the controllers sign in to each other as the controller user: one password for all
-  const controllerPassword = randomBytes(18).toString('base64url');
-  // one id for every node: a node formatted before (a start cut short) keeps the cluster's
-  const formatted = options.nodes.map((_, i) => join(nodeDir(options.dir, i + 1), 'data', 'meta.properties')).find(existsSync);
-  const clusterId = formatted
-    ? /^cluster\.id=(.+)$/m.exec(readFileSync(formatted, 'utf8'))![1]!.trim()
-    : run('java', [...jvmArgs(options.dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
-  const started: { pid: number; exited: () => boolean; dir: string }[] = [];
-  try {
-    for (const [i, node] of options.nodes.entries()) {
-      const dir = nodeDir(options.dir, i + 1);
-      mkdirSync(dir, { recursive: true });
-      writeLog4j(dir);
-      const properties = join(dir, 'server.properties');
-      writeFileSync(properties, brokerProperties({ ...node, nodeId: i + 1, voters, dataDir: join(dir, 'data'), admin: users.admin, controllerPassword }), { mode: 0o600 });
-      if (!existsSync(join(dir, 'data', 'meta.properties'))) {
-        const addScram = KAFKA_IDENTITIES.flatMap((identity) => ['--add-scram', `SCRAM-SHA-512=[name=${users[identity].username},password=${users[identity].password}]`]);
-        run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...addScram]);
-      }
-      // all at once: a node serves only once a majority of the controllers is up
-      started.push({ ...spawnBroker(dir, properties, options.heapMb), dir });
-    }
-    await waitFor(
-      `a Kafka cluster of ${brokers.length} on ${brokers.join(',')}`,
-      async () => {
-        const gone = started.find((n) => n.exited());
-        if (gone) throw new InfraError(`a Kafka node exited during start; see ${join(gone.dir, 'server.log')} and ${join(gone.dir, 'kafka.out')}`);
-        return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
-      },
-      120_000,
-      join(started[0]!.dir, 'server.log'),
-    );
-    await waitForUsers(options.dir, brokers, users);
-  } catch (err) {
-    for (const n of started) await stopPid(n.pid).catch(() => undefined);
-    throw err;
-  }
-  return started.map((n) => n.pid);
-}
-
-/** Starts node `id` of a cluster started before (its properties and data as they are); resolves once it is a broker again. */
-export async function restartKafkaNode(dir: string, id: number, brokers: string[], heapMb?: number): Promise<number> {
-  const node = nodeDir(dir, id);
-  const users = ensureKafkaUsers();
-  const broker = spawnBroker(node, join(node, 'server.properties'), heapMb);
+export async function startBroker(dir: string, properties: string, heapMb: number | undefined, what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const broker = spawnBroker(dir, properties, heapMb);
   try {
     await waitFor(
-      `Kafka node ${id}`,
+      what,
       async () => {
-        if (broker.exited()) throw new InfraError(`Kafka node ${id} exited during start; see ${join(node, 'server.log')}`);
-        return (await clusterSize(brokers, scram(users.admin))) === brokers.length;
+        if (broker.exited()) throw new InfraError(`${what} exited during start; see ${join(dir, 'server.log')} and ${join(dir, 'kafka.out')}`);
+        return ready();
       },
-      120_000,
-      join(node, 'server.log'),
+      timeoutMs,
+      join(dir, 'server.log'),
     );
   } catch (err) {
     await stopPid(broker.pid).catch(() => undefined);
@@ -217,17 +142,14 @@ export async function restartKafkaNode(dir: string, id: number, brokers: string[
   return broker.pid;
 }
 
-/** How many brokers the cluster at `brokers` has registered (0 when none answers). */
-async function clusterSize(brokers: string[], sasl: SASLOptions): Promise<number> {
-  const admin = new Kafka({ brokers, sasl, logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 1500, authenticationTimeout: 1500, retry: { retries: 0 } }).admin();
-  try {
-    await admin.connect();
-    return (await admin.describeCluster()).brokers.length;
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/** Starts the JVM and resolves once the broker answers on `brokers` (with `sasl`) or refuses it. */
+const launch = (options: KafkaOptions, properties: string, brokers: string[], sasl: SASLOptions | undefined) =>
+  startBroker(options.dir, properties, options.heapMb, `Kafka on ${brokers.join(',')}`, async () => (await kafkaProbe(brokers, sasl, 1000)) !== 'down', 60_000);
+
+/** Formats a node's storage for `clusterId`, with every user's SCRAM credentials in its first metadata. */
+export function formatStorage(dir: string, clusterId: string, properties: string, users: KafkaUsers): void {
+  const addScram = KAFKA_IDENTITIES.flatMap((identity) => ['--add-scram', `SCRAM-SHA-512=[name=${users[identity].username},password=${users[identity].password}]`]);
+  run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...addScram]);
 }
 
 /** Sets a SCRAM user's password with Kafka's ConfigCommand (kafkajs cannot: no AlterUserScramCredentials). */
@@ -261,7 +183,7 @@ async function refusedUsers(brokers: string[], users: KafkaUsers): Promise<Kafka
 }
 
 /** A password set through the controller reaches the broker's metadata a moment later. */
-async function waitForUsers(dir: string, brokers: string[], users: KafkaUsers): Promise<void> {
+export async function waitForUsers(dir: string, brokers: string[], users: KafkaUsers): Promise<void> {
   let refused: KafkaIdentity[] = [];
   try {
     await waitFor('Kafka users', async () => (refused = await refusedUsers(brokers, users)).length === 0, 15_000);
@@ -286,8 +208,7 @@ export async function startKafka(options: KafkaOptions): Promise<number> {
   let properties = writeProperties(options, users.admin);
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
     const clusterId = run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!;
-    const addScram = KAFKA_IDENTITIES.flatMap((identity) => ['--add-scram', `SCRAM-SHA-512=[name=${users[identity].username},password=${users[identity].password}]`]);
-    run('java', [...jvmArgs(dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...addScram]);
+    formatStorage(dir, clusterId, properties, users);
   }
   let pid = await launch(options, properties, brokers, scram(users.admin));
   const refused = await refusedUsers(brokers, users);

@@ -191,7 +191,7 @@ export async function createActivityWorker(deps: WorkerDeps) {
           store,
           epoch: epochs,
           db: deps.db,
-          producer: lanes.producer,
+          send: lanes.send,
           topic: topics.uniqueUsers,
           channel: statsChannel(topics),
           publish: (channel, message) => redis.publish(channel, message),

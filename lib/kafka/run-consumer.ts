@@ -1,9 +1,10 @@
 // A consumer group member that works a batch at a time: decode every message, dead-letter
 // the ones that can never be applied, apply the rest, and only then commit the offset.
 // A crash anywhere before the commit replays the batch; effects are idempotent.
-import { type Consumer, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Log } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
+import { reliableProducer } from './reliable-producer';
 import { isRetriable } from './retriable';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -44,17 +45,14 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // the batch's offset is committed once its dead letters are sent: each sent in full (reliable-producer.ts)
+  const producer = reliableProducer(kafka, log);
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
 
   const deadLetter = (message: KafkaMessage, partition: number, reason: string) =>
     toDeadLetter({ topic, partition, worker, message, reason });
+  const sendDeadLetters = (messages: DeadLetterMessage[]) => producer.send([{ topic: options.deadLetterTopic, messages }]);
 
   await consumer.run({
     // Partitions are independent (a key lives in one), so their batches may overlap their
@@ -70,15 +68,15 @@ export async function runConsumer<T>(options: ConsumerOptions<T>): Promise<Runni
       if (batch.messages.length === 0) return;
       const timer = metrics.batchSeconds.startTimer({ worker });
       const good: { message: KafkaMessage; value: T }[] = [];
-      const poison: ReturnType<typeof deadLetter>[] = [];
+      const poison: DeadLetterMessage[] = [];
       for (const message of batch.messages) {
         const decoded = handler.decode(message);
         if (decoded.ok) good.push({ message, value: decoded.value });
         else poison.push(deadLetter(message, batch.partition, decoded.reason));
       }
-      if (poison.length > 0) await producer.send({ topic: options.deadLetterTopic, acks: -1, messages: poison });
+      if (poison.length > 0) await sendDeadLetters(poison);
 
-      const deadLettered = poison.length + (await applyOrIsolate(good, handler, deadLetter, batch.partition, producer, options));
+      const deadLettered = poison.length + (await applyOrIsolate(good, handler, deadLetter, batch.partition, sendDeadLetters, options));
       const last = batch.messages[batch.messages.length - 1]!;
       await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       // kafkajs fetches on from the last resolved offset, not the committed one.
@@ -113,7 +111,7 @@ async function applyOrIsolate<T>(
   handler: BatchHandler<T>,
   deadLetter: (message: KafkaMessage, partition: number, reason: string) => DeadLetterMessage,
   partition: number,
-  producer: Producer,
+  sendDeadLetters: (messages: DeadLetterMessage[]) => Promise<unknown>,
   options: ConsumerOptions<T>,
 ): Promise<number> {
   if (good.length === 0) return 0;
@@ -130,7 +128,7 @@ async function applyOrIsolate<T>(
       await handler.apply([value]);
     } catch (err) {
       if (isRetriable(err)) throw err;
-      await producer.send({ topic: options.deadLetterTopic, acks: -1, messages: [deadLetter(message, partition, String((err as Error).message))] });
+      await sendDeadLetters([deadLetter(message, partition, String((err as Error).message))]);
       count++;
     }
   }

@@ -9,13 +9,13 @@
 // offset committed. A batch that fails is fetched again (the lane seeks back to it), as is
 // everything after it. Batches are held as held-batch.ts keeps them, not as kafkajs's message
 // objects, and may lie in reused fetch buffers (fetch-buffers.ts).
-import type { Consumer, ConsumerConfig, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Log } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import { type HeldBatch, holdBatch } from './held-batch';
 import { offsetCommitter } from './offset-committer';
 import { type LaneBatch, partitionLanes } from './partition-lanes';
+import { type CompleteSend, reliableProducer } from './reliable-producer';
 import { type DeadLetterMessage, toDeadLetter } from './run-consumer';
 
 export interface LaneBatchIn {
@@ -58,7 +58,8 @@ export interface LaneConsumerOptions {
 
 export interface RunningLaneConsumer {
   consumer: Consumer;
-  producer: Producer;
+  /** Sends on the dead letters' producer, resolving once every partition is acknowledged (the window emitter's). */
+  send: CompleteSend;
   /** The partitions this member reads now. */
   assigned(): number[];
   /** Reads a partition again from `offset`: what waits in its lane is dropped, and so is each batch fetched from elsewhere until one from there arrives. */
@@ -74,7 +75,7 @@ interface Queued extends LaneBatch {
 export async function runLaneConsumer(options: LaneConsumerOptions): Promise<RunningLaneConsumer> {
   const { kafka, topic, groupId, handler, log, metrics, worker } = options;
   const consumer = (options.fetchKafka ?? kafka).consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 3_000, ...options.fetch });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = reliableProducer(kafka, log);
   // the producer (dead letters) is not needed for the first batches: it connects while the consumer joins
   const producing = producer.connect();
   producing.catch(() => undefined); // awaited before any dead letter, and once the consumer runs
@@ -95,7 +96,7 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
     if (poison.length === 0) return;
     await producing;
     const messages: DeadLetterMessage[] = poison.map(({ message, reason }) => toDeadLetter({ topic, partition, worker, message, reason }));
-    await producer.send({ topic: options.deadLetterTopic, acks: -1, messages });
+    await producer.send([{ topic: options.deadLetterTopic, messages }]);
   };
 
   async function apply({ partition, held, from, next, drop }: Queued) {
@@ -196,7 +197,7 @@ export async function runLaneConsumer(options: LaneConsumerOptions): Promise<Run
 
   return {
     consumer,
-    producer,
+    send: producer.send,
     assigned: () => assigned,
     async rewind(partition, offset) {
       // already on its way there, no batch from there applied yet: a second seek could land

@@ -3,9 +3,9 @@
 // before the mark emits them again; every write is idempotent, and Postgres keeps the
 // greatest figures (a window's counts only ever grow), so two emitters racing across a lease
 // hand-over, or a recount that cannot see frames retention cut, never move a figure back.
-import type { Producer } from 'kafkajs';
 import type { Db } from '../db/client';
 import type { LeasedTask } from '../kafka/leased-loop';
+import type { CompleteSend } from '../kafka/reliable-producer';
 import { GRAINS } from './grains';
 import type { StatsEpoch } from './stats-epoch';
 import type { Collected, WindowFigures, WindowStore } from './window-store';
@@ -14,7 +14,8 @@ export interface EmitDeps {
   store: WindowStore;
   epoch: Pick<StatsEpoch, 'current' | 'lost'>;
   db: Db;
-  producer: Producer;
+  /** Resolves once every partition is acknowledged: windows are marked emitted only then. */
+  send: CompleteSend;
   /** stats.unique-users */
   topic: string;
   /** Redis channel the servers relay to the stats room. */
@@ -38,11 +39,12 @@ export async function emitWindows(deps: EmitDeps, nowMs = Date.now()): Promise<W
   if (windows.length === 0) return [];
   await writeWindows(deps.db, windows);
   const figures = windows.map(({ window, start, uniqueUsers, lateEvents, futureEvents, final }) => ({ window, start, uniqueUsers, lateEvents, futureEvents, final }));
-  await deps.producer.send({
-    topic: deps.topic,
-    acks: -1,
-    messages: figures.map((f) => ({ key: `${f.window}:${new Date(f.start * 1000).toISOString()}`, value: JSON.stringify(f) })),
-  });
+  await deps.send([
+    {
+      topic: deps.topic,
+      messages: figures.map((f) => ({ key: `${f.window}:${new Date(f.start * 1000).toISOString()}`, value: JSON.stringify(f) })),
+    },
+  ]);
   await deps.publish(deps.channel, JSON.stringify(figures));
   await deps.store.ack(epoch, windows);
   return figures;

@@ -8,6 +8,7 @@ import { ensureCommand } from './infra/proc';
 ensureCommand('chromium', 'chromium', process.env.CHROMIUM_PATH);
 ensureCommand('redis-server', 'redis-server');
 ensureCommand('docker-compose', 'docker-compose');
+ensureCommand('nginx', 'nginx', '/usr/sbin/nginx');
 ensureKafkaJars();
 // the native scan (activity reader) and event check (archiver): their tests hold each to its JavaScript path
 if (!process.env.CC) ensureCommand('cc', 'gcc');

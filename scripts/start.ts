@@ -1,29 +1,48 @@
-// `npm start [-- --couriers N | --no-simulate]`: local services, migrations, topics, the
-// workers, the server and a simulated city; prints the URLs; Ctrl-C stops everything it
-// started.
+// `npm start [-- --couriers N | --no-simulate] [--brokers 3] [--servers 2]`: local services,
+// migrations, topics, the workers, the server (or several behind nginx) and a simulated city;
+// prints the URLs; Ctrl-C stops everything it started.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueToken } from '../lib/auth/tokens';
 import { loadConfig } from '../lib/config';
 import { assertNoBuiltInSecrets } from '../lib/config/shared-secrets';
 import { ensureLocalSecret } from './app/local-secret';
 import { freePort } from './infra/proc';
-import { type ServiceName, type UpResult, downInfra, upInfra } from './infra/stack';
+import { type Nginx, startNginx } from './infra/nginx';
+import { type ServiceName, type UpResult, downInfra, profileDir, upInfra } from './infra/stack';
 import { buildNextIfStale, createTopics, migrate } from './app/prepare';
 import { type Service, WORKER_NAMES, startService, stopServices, waitReady } from './app/services';
 
 const log = (line: string) => console.log(`[lastmile] ${line}`);
-const { values: args } = parseArgs({ options: { couriers: { type: 'string', default: '500' }, 'no-simulate': { type: 'boolean', default: false } } });
-if (!/^[1-9][0-9]{0,5}$/.test(args.couriers)) {
-  console.error(`--couriers: expected a whole number from 1, got "${args.couriers}"`);
-  process.exit(2);
+const { values: args } = parseArgs({
+  options: {
+    couriers: { type: 'string', default: '500' },
+    'no-simulate': { type: 'boolean', default: false },
+    brokers: { type: 'string' },
+    servers: { type: 'string', default: '1' },
+  },
+});
+function wholeNumber(name: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!/^[1-9][0-9]*$/.test(text) || n > max) {
+    console.error(`--${name}: expected a whole number from 1 to ${max}, got "${text}"`);
+    process.exit(2);
+  }
+  return n;
 }
+wholeNumber('couriers', args.couriers, 999_999);
+/** Kafka nodes to start (3: a cluster keeping three replicas); by default whatever runs, else one. */
+const brokers = args.brokers === undefined ? undefined : wholeNumber('brokers', args.brokers, 9);
+/** Servers behind nginx on the public port (1: the server itself on it). */
+const servers = wholeNumber('servers', args.servers, 8);
 const services: Service[] = [];
 /** What this run started (not what it found running): what it stops. */
 const startedInfra: ServiceName[] = [];
 /** The infrastructure's profile (.infra/<profile>/): "dev", unless a test runs its own. */
 const PROFILE = process.env.LASTMILE_INFRA_PROFILE || 'dev';
 let stopping: Promise<never> | undefined;
+let proxy: Nginx | undefined;
 /** Bringing the infrastructure up: a stop waits for it, so that what it is starting is stopped too. */
 let infraUp: Promise<UpResult> | undefined;
 
@@ -36,6 +55,7 @@ function stop(code: number): Promise<never> {
   stopping ??= (async () => {
     log('stopping…');
     try {
+      await proxy?.stop();
       await stopServices(services);
     } finally {
       try {
@@ -75,7 +95,7 @@ try {
   const config = loadConfig({ ...process.env, ...localSecret });
   assertNoBuiltInSecrets(config);
   log('starting local services');
-  infraUp = upInfra(PROFILE, { mode: 'dev', log: (line) => log(line), onStart: (name) => startedInfra.push(name) });
+  infraUp = upInfra(PROFILE, { mode: 'dev', brokers, log: (line) => log(line), onStart: (name) => startedInfra.push(name) });
   const { env: infraEnv } = await infraUp;
   const env: NodeJS.ProcessEnv = { ...infraEnv, ...localSecret, NODE_ENV: 'production' };
   log('applying migrations');
@@ -89,9 +109,29 @@ try {
     const worker = await launch(`worker ${name}`, 'workers/index.ts', [name], { ...env, WORKER_HTTP_PORT: String(port) });
     await waitReady(`http://127.0.0.1:${port}/healthz`, worker);
   }
-  const server = await launch('server', 'server/index.ts', [], env);
   const base = config.publicUrl || `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  await waitReady(`${base}/readyz`, server, 120_000);
+  if (servers === 1) {
+    const server = await launch('server', 'server/index.ts', [], env);
+    await waitReady(`${base}/readyz`, server, 120_000);
+  } else {
+    // the servers on ports of their own, nginx on the public one (scripts/infra/nginx.ts)
+    const ports: number[] = [];
+    for (let i = 1; i <= servers; i++) {
+      const port = await freePort();
+      const server = await launch(`server ${i}`, 'server/index.ts', [], { ...env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base });
+      await waitReady(`http://127.0.0.1:${port}/readyz`, server, 120_000);
+      ports.push(port);
+    }
+    if (stopping) await stopping;
+    proxy = await startNginx({ dir: join(profileDir(PROFILE), 'nginx'), port: config.port, host: config.host, backends: ports, maxBodyBytes: config.ingest.maxBodyBytes });
+    proxy.child.once('exit', (code) => {
+      if (!stopping) {
+        log(`nginx exited (code ${code}); stopping everything`);
+        void stop(1);
+      }
+    });
+    log(`nginx     ${base} → ${servers} servers (${ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
+  }
   for (const service of services) {
     service.child.once('exit', (code) => {
       if (!stopping) {

@@ -1,6 +1,6 @@
 // Process and port helpers for the infra scripts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -93,5 +93,13 @@ export function ensureCommand(command: string, aptPackage: string, probe?: strin
     run('apt-get', ['update', '-qq'], { env });
     aptUpdated = true;
   }
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', aptPackage], { env });
+  // a package's own service (nginx on port 80, a system Redis) is not started: the project starts its own
+  const policy = '/usr/sbin/policy-rc.d';
+  const guard = !existsSync(policy);
+  if (guard) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', aptPackage], { env });
+  } finally {
+    if (guard) rmSync(policy, { force: true });
+  }
 }

@@ -1,8 +1,8 @@
 // `npm start`'s stop paths, each from a fresh start that brings up its own Kafka, Redis and
 // Postgres (on ports where nothing answers, under a profile of its own): SIGINT or SIGTERM
 // to its whole process group without a terminal (as a supervisor or `kill -INT -- -PGID`
-// sends it, and twice), SIGINT to the top process only, a worker that dies, and Ctrl-C in a
-// terminal (a pseudo-terminal made by `script`). After each, nothing it started is running:
+// sends it, and twice), SIGINT to the top process only, a worker that dies, a server that
+// dies when two run behind nginx (--servers 2), and Ctrl-C in a terminal (a pseudo-terminal made by `script`). After each, nothing it started is running:
 // no process carries the run's marker in its environment, and none of the three answers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNextIfStale } from '../../scripts/app/prepare';
-import { ROOT, portOpen } from '../../scripts/infra/proc';
+import { ROOT, isAlive, portOpen } from '../../scripts/infra/proc';
 import { postgresAnswers } from '../../scripts/infra/postgres';
 import { redisAnswers } from '../../scripts/infra/redis';
 import { downInfra, profileDir } from '../../scripts/infra/stack';
@@ -55,6 +55,7 @@ async function pairOfPorts(): Promise<number> {
 }
 
 interface Env {
+  PORT: string;
   KAFKA_BROKERS: string;
   REDIS_URL: string;
   DATABASE_URL: string;
@@ -68,7 +69,7 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-async function start(how: 'plain' | 'terminal'): Promise<Started> {
+async function start(how: 'plain' | 'terminal', options = ''): Promise<Started> {
   const run = randomBytes(4).toString('hex');
   const profile = `lifecycle-${run}`;
   profiles.push(profile);
@@ -87,7 +88,7 @@ async function start(how: 'plain' | 'terminal'): Promise<Started> {
     LAKE_DIR: join(lake, run),
     LOG_LEVEL: 'warn',
   };
-  const command = 'npm start -- --no-simulate';
+  const command = `npm start -- --no-simulate ${options}`.trim();
   const child =
     how === 'terminal'
       ? // a pseudo-terminal: npm is its foreground process group, and ^C there is the terminal's SIGINT
@@ -136,13 +137,13 @@ async function expectAllStopped(s: Started, started: { kafka?: number; redis?: n
   return code;
 }
 
-/** The pid of the location worker npm start runs for `run`. */
-function locationWorker(run: string): number {
+/** The pid of the first process npm start runs for `run` whose arguments hold `script` (and `arg`). */
+function processOf(run: string, script: string, arg?: string): number {
   const pid = marked(run).find((p) => {
     const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-    return argv.some((a) => a.endsWith('workers/index.ts')) && argv.includes('location');
+    return argv.some((a) => a.endsWith(script)) && (arg === undefined || argv.includes(arg));
   });
-  if (!pid) throw new Error('no location worker found');
+  if (!pid) throw new Error(`no ${script} ${arg ?? ''} found`);
   return pid;
 }
 
@@ -157,8 +158,8 @@ afterAll(async () => {
 });
 
 /** Starts npm start, stops it by `stop`, and checks that everything it started is gone. */
-async function stopsAll(how: 'plain' | 'terminal', stop: (s: Started) => Promise<void> | void): Promise<Started & { code: number | null }> {
-  const s = await start(how);
+async function stopsAll(how: 'plain' | 'terminal', stop: (s: Started) => Promise<void> | void, options = ''): Promise<Started & { code: number | null }> {
+  const s = await start(how, options);
   const started = startedOf(s.run);
   await stop(s);
   const code = await expectAllStopped(s, started);
@@ -186,9 +187,28 @@ describe('npm start stops everything it started', () => {
   }, CASE_MS);
 
   it('when a worker dies', async () => {
-    const s = await stopsAll('plain', (s) => void process.kill(locationWorker(s.run), 'SIGKILL'));
+    const s = await stopsAll('plain', (s) => void process.kill(processOf(s.run, 'workers/index.ts', 'location'), 'SIGKILL'));
     expect(s.output()).toMatch(/worker location exited .*stopping everything/);
     expect(s.code).not.toBe(0);
+  }, CASE_MS);
+
+  it('with two servers behind nginx, when one of them dies: nginx too', async () => {
+    // nginx rewrites its environment (its process title): found by its pid file instead
+    let nginx = 0;
+    const s = await stopsAll(
+      'plain',
+      async (s) => {
+        expect((await fetch(`http://127.0.0.1:${s.env.PORT}/healthz`)).ok).toBe(true);
+        nginx = Number(readFileSync(join(profileDir(`lifecycle-${s.run}`), 'nginx', 'nginx.pid'), 'utf8'));
+        expect(isAlive(nginx)).toBe(true);
+        process.kill(processOf(s.run, 'server/index.ts'), 'SIGKILL');
+      },
+      '--servers 2',
+    );
+    expect(isAlive(nginx)).toBe(false);
+    expect(s.output()).toMatch(/nginx {5}http:\/\/127\.0\.0\.1:\d+ → 2 servers/);
+    expect(s.output()).toMatch(/server \d exited .*stopping everything/);
+    expect(await portOpen(Number(s.env.PORT))).toBe(false);
   }, CASE_MS);
 
   it('on Ctrl-C in a terminal', async () => {

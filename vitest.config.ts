@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{lib,server,workers,scripts}/**/*.test.ts'],
+          include: ['{lib,server,workers,scripts,bench}/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -211,7 +211,7 @@ async function sweepOrphanedBenchProfiles(): Promise<void> {
  * creates the topics (own prefix), runs `fn`, and stops everything again — also when `fn`
  * fails or the run is interrupted.
  */
-export async function withStack<T>(name: string, env: Record<string, string>, fn: (stack: Stack) => Promise<T>): Promise<T> {
+export async function withStack<T>(name: string, env: Record<string, string>, fn: (stack: Stack) => Promise<T>, options: { brokers?: number } = {}): Promise<T> {
   await sweepOrphanedBenchProfiles();
   const runTag = randomBytes(3).toString('hex');
   const profile = `bench-${name}-${process.pid}-${runTag}`;
@@ -239,7 +239,7 @@ export async function withStack<T>(name: string, env: Record<string, string>, fn
   try {
     say(`starting Kafka, Redis and a Postgres database (profile ${profile})…`);
     const started = Date.now();
-    const { env: infra } = await upInfra(profile, { mode: 'test', env: process.env, log: (line) => say(`  ${line}`) });
+    const { env: infra } = await upInfra(profile, { mode: 'test', env: process.env, log: (line) => say(`  ${line}`), brokers: options.brokers });
     const prefix = `bench-${runTag}.`;
     const stackEnv: Record<string, string> = {
       ...infra,

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Subject, issueToken } from '../lib/auth/tokens';
 import { loadConfigOrExit } from '../lib/config';
-import { City, type CityEvent, SAO_PAULO } from '../lib/simulator/city';
+import { City, SAO_PAULO } from '../lib/simulator/city';
+import { createSender } from '../lib/simulator/sender';
 
 const { values } = parseArgs({
   options: {
@@ -61,88 +62,15 @@ const tokenOf = (sub: Subject) => {
   return token;
 };
 
-const MAX_BATCH = Math.min(500, config.ingest.maxBatch);
-const MAX_IN_FLIGHT = 64;
-const stats = { sent: 0, requests: 0, refused: 0, retried: 0, lastError: '' };
-interface Request {
-  token: string;
-  events: CityEvent['event'][];
-  /** Times refused because an order it names was not yet recorded as the courier's. */
-  early?: number;
-}
-const queue: Request[] = [];
-// The shop's assignment reaches the order worker a moment after the courier's app hears of
-// it: an app whose status change came first sends it again, as a real one would.
-const EARLY_RETRIES = 5;
-let inFlight = 0;
-
-function enqueue(events: CityEvent[]) {
-  const bySender = new Map<string, CityEvent['event'][]>();
-  for (const { by, event } of events) {
-    const sender = values.gateway && by.kind === 'courier' ? { kind: 'integrator' as const, id: 'fleet-gateway' } : by;
-    const token = tokenOf(sender);
-    const list = bySender.get(token);
-    if (list) list.push(event);
-    else bySender.set(token, [event]);
-  }
-  for (const [token, list] of bySender) for (let i = 0; i < list.length; i += MAX_BATCH) queue.push({ token, events: list.slice(i, i + MAX_BATCH) });
-  pump();
-}
-
-function pump() {
-  while (inFlight < MAX_IN_FLIGHT && queue.length > 0) {
-    const request = queue.shift()!;
-    inFlight++;
-    void send(request).finally(() => {
-      inFlight--;
-      pump();
-    });
-  }
-}
-
-async function send(request: Request): Promise<void> {
-  try {
-    const res = await fetch(`${base}/api/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
-      body: JSON.stringify(request.events.length === 1 ? request.events[0] : request.events),
-    });
-    stats.requests++;
-    if (res.status === 202) stats.sent += request.events.length;
-    else if (res.status === 429 || res.status === 503) {
-      // busy or Kafka away: the app keeps its events and sends them again
-      stats.retried++;
-      setTimeout(() => {
-        queue.push(request);
-        pump();
-      }, 1000);
-    } else if (res.status === 403 && (request.early ?? 0) < EARLY_RETRIES && (await res.clone().text()).includes('"rule":"assignment"')) {
-      stats.retried++;
-      setTimeout(() => {
-        queue.push({ ...request, early: (request.early ?? 0) + 1 });
-        pump();
-      }, 1000);
-    } else {
-      stats.refused += request.events.length;
-      stats.lastError = `${res.status} ${(await res.text()).slice(0, 200)}`;
-    }
-    await res.body?.cancel().catch(() => undefined);
-  } catch (err) {
-    stats.retried++;
-    stats.lastError = (err as Error).message;
-    setTimeout(() => {
-      queue.push(request);
-      pump();
-    }, 1000);
-  }
-}
+const sender = createSender({ base, tokenOf, gateway: values.gateway ? 'all' : undefined, maxBatch: Math.min(500, config.ingest.maxBatch) });
+const { stats } = sender;
 
 const orderToken = issueToken({ kind: 'order', id: `${runId}-o1` }, config.auth.orderTokenTtlMs, config.auth.secret);
 console.log(`simulating ${city.courierIds.length} couriers in São Paulo (run ${runId}) → ${base}`);
 console.log(`sample order page: ${base}/orders/${runId}-o1?t=${orderToken}`);
 
 const TICK_MS = 250;
-const timer = setInterval(() => enqueue(city.advance(Date.now())), TICK_MS);
+const timer = setInterval(() => sender.enqueue(city.advance(Date.now())), TICK_MS);
 let lastSent = 0;
 let lastAt = Date.now();
 const progress = setInterval(() => {
@@ -152,7 +80,7 @@ const progress = setInterval(() => {
   const c = city.counts();
   console.log(
     `couriers: ${c.idle} idle · ${c.to_pickup} to pickup · ${c.delivering} delivering | ${stats.sent.toLocaleString()} events sent (${Math.round(rate).toLocaleString()}/s)` +
-      `${queue.length > 0 ? ` · ${queue.length} requests queued` : ''}${stats.retried > 0 ? ` · ${stats.retried} retried` : ''}${stats.refused > 0 ? ` · ${stats.refused} refused, last: ${stats.lastError}` : ''}`,
+      `${sender.queued > 0 ? ` · ${sender.queued} requests queued` : ''}${stats.retried > 0 ? ` · ${stats.retried} retried` : ''}${stats.refused > 0 ? ` · ${stats.refused} refused, last: ${stats.lastError}` : ''}`,
   );
 }, 10_000);
 

@@ -7,7 +7,7 @@ import type { SASLOptions } from 'kafkajs';
 import { type Config, ConfigError, loadConfig } from '../../lib/config';
 import { kafkaSasl } from '../../lib/kafka/credentials';
 import { grantAcls, kafkaAnswers, scram, startKafka } from './kafka';
-import { startKafkaCluster } from './kafka-cluster';
+import { restartKafkaNode, startKafkaCluster } from './kafka-cluster';
 import { LOCAL_USERS_FILE, ensureKafkaUsers } from './kafka-users';
 import { databaseName, dropDatabase, withDatabase, ensureDatabase, postgresAnswers, startPostgres, stopPostgres } from './postgres';
 import { InfraError, ROOT, freePort, isAlive, portOpen, stopPid } from './proc';
@@ -255,6 +255,33 @@ export async function downInfra(profile: string, options: DownOptions = {}): Pro
     if (stop('postgres')) delete remaining.postgres;
     writeState(profile, { ...state, started: remaining });
   }
+}
+
+/**
+ * Starts again node `id` (from 1) of the profile's cluster, after a fault stopped it; the
+ * state records its new pid, so that `down` stops it.
+ */
+export async function restartKafkaNodeOf(profile: string, id: number, heapMb = 384): Promise<number> {
+  const state = readState(profile);
+  if (!state?.started.kafkaNodes?.[id - 1]) throw new InfraError(`${profile} started no Kafka node ${id}`);
+  const pid = await restartKafkaNode(join(profileDir(profile), 'kafka-cluster'), id, state.env.KAFKA_BROKERS.split(','), heapMb);
+  const now = readState(profile)!;
+  now.started.kafkaNodes![id - 1] = pid;
+  if (id === 1) now.started.kafka = pid;
+  writeState(profile, now);
+  return pid;
+}
+
+/** Stops the profile's Redis (as a shutdown does: the append-only file written) and starts it again on its port and data. */
+export async function restartRedisOf(profile: string): Promise<number> {
+  const state = readState(profile);
+  if (!state?.started.redis) throw new InfraError(`${profile} started no Redis`);
+  await stopPid(state.started.redis, 10_000);
+  const pid = await startRedis(join(profileDir(profile), 'redis'), Number(new URL(state.env.REDIS_URL).port));
+  const now = readState(profile)!;
+  now.started.redis = pid;
+  writeState(profile, now);
+  return pid;
 }
 
 /** Stops test profiles whose owning process died without cleaning up (a killed test run). */

@@ -325,7 +325,8 @@ export async function consumerLag(admin: Admin, groupId: string, topic: string):
   let lag = 0;
   for (const p of high) {
     const at = done.get(p.partition) ?? -1;
-    lag += Number(p.high) - (at < 0 ? Number(p.low) : at);
+    // a commit read after the end offsets (a busy group) would count as negative lag: none
+    lag += Math.max(0, Number(p.high) - (at < 0 ? Number(p.low) : at));
   }
   return lag;
 }

@@ -15,8 +15,12 @@ export class Ledger {
   readonly newest = new Map<string, NewestPing>();
   readonly orderEvents = new Map<string, OrderEvent[]>();
   readonly orderEventIds = new Set<string>();
-  /** UTC minute (epoch seconds / 60) → the users seen in it. */
-  readonly activity = new Map<number, Set<string>>();
+  /** UTC minute (epoch seconds / 60) → each user seen in it → when its first frame of the minute was acknowledged (ms). */
+  readonly activity = new Map<number, Map<string, number>>();
+  /** Events acknowledged, by type (as the city made them: every event is sent until it is answered for good). */
+  readonly acknowledged = new Map<string, number>();
+  /** Events refused for good, by status and the reason's rule (a 403 "assignment": an order change the order worker had not yet seen assigned). */
+  readonly refused = new Map<string, number>();
   readonly activityEvents = { count: 0 };
   /** Answers by status (0: no answer: the connection failed). */
   readonly statuses = new Map<number, number>();
@@ -25,12 +29,15 @@ export class Ledger {
   /** How long each 202 took, in ms. */
   readonly acceptedMs: number[] = [];
 
-  answer(status: number, events: SentEvent[], atS: number, ms: number): void {
+  answer(status: number, events: SentEvent[], atS: number, ms: number, refusedFor?: string): void {
     if (status === 202) this.acceptedMs.push(ms);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     if (status === 0 || status >= 500) this.failures.push({ atS, status });
+    if (refusedFor !== undefined) this.refused.set(refusedFor, (this.refused.get(refusedFor) ?? 0) + events.length);
     if (status !== 202) return;
+    const now = Date.now();
     for (const event of events) {
+      this.acknowledged.set(event.type, (this.acknowledged.get(event.type) ?? 0) + 1);
       switch (event.type) {
         case 'courier.location': {
           this.pings.add(event.eventId);
@@ -52,8 +59,8 @@ export class Ledger {
           this.activityEvents.count++;
           const minute = Math.floor(event.ts / 60);
           let users = this.activity.get(minute);
-          if (!users) this.activity.set(minute, (users = new Set()));
-          users.add(event.uid);
+          if (!users) this.activity.set(minute, (users = new Map()));
+          if (!users.has(event.uid)) users.set(event.uid, now);
           break;
         }
       }

@@ -50,17 +50,25 @@ export class System {
   private readonly logFd: number;
   private sampler?: NodeJS.Timeout;
   private closing = false;
+  /** A broker SIGSTOPped now. */
+  private paused?: number;
 
   constructor(
     readonly stack: Stack,
     readonly logDir: string,
   ) {
     this.logFd = openSync(join(logDir, 'processes.log'), 'a');
-    // our processes run in their own groups: an interrupted soak must not leave them behind
-    process.once('exit', () => {
+    // our processes run in their own groups: an interrupted soak must not leave them behind,
+    // nor start any again while the stack stops (bench/lib.ts stops the stack on a signal)
+    const killAll = () => {
+      this.closing = true;
       for (const slot of this.slots.values()) slot.service?.child.kill('SIGKILL');
-      this.nginx?.child.kill('SIGKILL');
-    });
+      this.nginx?.kill();
+      if (this.paused) process.kill(this.paused, 'SIGCONT'); // so that the stack's stop reaches it
+    };
+    process.once('exit', killAll);
+    process.once('SIGINT', killAll);
+    process.once('SIGTERM', killAll);
   }
 
   /** Seconds since the load started (negative before it). */
@@ -111,6 +119,7 @@ export class System {
 
   /** Starts the slot's process and waits until it is ready (a server: until /readyz answers). */
   async start(slot: Slot): Promise<void> {
+    if (this.closing) throw new Error(`not starting ${slot.name}: the soak is stopping`);
     const service = startService(slot.name, slot.script, slot.args, { ...this.stack.env, ...slot.env }, this.logFd);
     slot.service = service;
     slot.stopping = false;
@@ -119,9 +128,12 @@ export class System {
     service.child.once('exit', (code, signal) => {
       const life = this.incarnations.get(pid);
       if (life) life.endS = this.nowS();
-      if (slot.stopping || this.closing) return;
+      if (slot.stopping || this.closing || slot.service !== service) return;
       this.unexpectedExits.push(`${slot.name} (pid ${pid}) exited by itself at ${Math.round(this.nowS())}s: ${signal ?? `code ${code}`}`);
-      void sleep(1000).then(() => (this.closing ? undefined : this.start(slot)));
+      // started again, unless a fault or a scale-down has taken the slot over meanwhile
+      void sleep(1000)
+        .then(() => (this.closing || slot.stopping || slot.service !== service ? undefined : this.start(slot)))
+        .catch((err: unknown) => this.unexpectedExits.push(`${slot.name} did not start again: ${(err as Error).message}`));
     });
     const url = slot.kind === 'server' ? `http://127.0.0.1:${slot.port}/readyz` : `http://127.0.0.1:${slot.port}/healthz`;
     await waitReady(url, service, 120_000);
@@ -129,9 +141,9 @@ export class System {
 
   /** SIGKILLs the slot's process, waits `downMs`, starts it again; resolves once it is ready. */
   async killAndRestart(slot: Slot, downMs = 1000): Promise<void> {
+    slot.stopping = true; // also when it died by itself just now: its own restart stands down
     const child = slot.service?.child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      slot.stopping = true;
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await gone;
@@ -161,21 +173,25 @@ export class System {
     while (isAlive(pid)) await sleep(50);
     this.endLife(pid);
     await sleep(downMs);
+    if (this.closing) return;
     this.track(`broker ${node}`, await restartKafkaNodeOf(this.stack.profile, node));
   }
 
   async pauseBroker(node: number, pauseMs: number): Promise<void> {
     const pid = this.brokerPid(node);
     process.kill(pid, 'SIGSTOP');
+    this.paused = pid;
     try {
       await sleep(pauseMs);
     } finally {
       process.kill(pid, 'SIGCONT');
+      this.paused = undefined;
     }
   }
 
   async restartRedis(): Promise<void> {
     const old = this.redisPid;
+    if (this.closing) return;
     const pid = await restartRedisOf(this.stack.profile);
     this.endLife(old);
     this.track('redis', pid);

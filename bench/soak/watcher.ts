@@ -45,7 +45,9 @@ export class Watcher {
     const order = this.orders.get(orderId)!;
     this.socket.emit('order:join', { orderId, token: order.token, lastSeq: order.last }, (ack) => {
       if (!ack.ok) {
+        // an order created a moment ago may not be recorded yet: asked again, as the page reloads
         this.stats.joinErrors++;
+        setTimeout(() => this.socket.connected && this.join(orderId), 1000);
         return;
       }
       if (ack.reload) this.stats.reloads++;

@@ -20,8 +20,8 @@ export interface SenderOptions {
   maxBatch: number;
   maxInFlight?: number;
   retryMs?: number;
-  /** Told of every answer: its status (0: no answer) and the events it carried. */
-  onAnswer?: (status: number, events: SentEvent[], answer: { ms: number }) => void;
+  /** Told of every answer: its status (0: no answer), the events it carried, and why they are refused for good if they are. */
+  onAnswer?: (status: number, events: SentEvent[], answer: { ms: number; refusedFor?: string }) => void;
 }
 
 interface Request {
@@ -93,14 +93,22 @@ export function createSender(options: SenderOptions) {
     stats.requests++;
     const body = res.status === 202 ? '' : await res.text().catch(() => '');
     await res.body?.cancel().catch(() => undefined);
-    options.onAnswer?.(res.status, request.events, { ms: performance.now() - started });
-    if (res.status === 202) stats.sent += request.events.length;
-    // busy, Kafka away, or a proxy without an answer from behind it: the app keeps its events and sends them again
-    else if (res.status === 429 || res.status === 503 || res.status === 502 || res.status === 504) later(request);
-    else if (res.status === 403 && request.early < EARLY_RETRIES && body.includes('"rule":"assignment"')) later({ ...request, early: request.early + 1 });
-    else {
+    const ms = performance.now() - started;
+    if (res.status === 202) {
+      stats.sent += request.events.length;
+      options.onAnswer?.(res.status, request.events, { ms });
+    } else if (res.status === 429 || res.status === 503 || res.status === 502 || res.status === 504) {
+      // busy, Kafka away, or a proxy without an answer from behind it: the app keeps its events and sends them again
+      options.onAnswer?.(res.status, request.events, { ms });
+      later(request);
+    } else if (res.status === 403 && request.early < EARLY_RETRIES && body.includes('"rule":"assignment"')) {
+      options.onAnswer?.(res.status, request.events, { ms });
+      later({ ...request, early: request.early + 1 });
+    } else {
       stats.refused += request.events.length;
       stats.lastError = `${res.status} ${body.slice(0, 200)}`;
+      const rule = /"rule":"([^"]+)"/.exec(body)?.[1];
+      options.onAnswer?.(res.status, request.events, { ms, refusedFor: `${res.status}${rule ? ` ${rule}` : ''}` });
     }
   }
 
@@ -109,6 +117,10 @@ export function createSender(options: SenderOptions) {
     /** Requests waiting to be sent (not those parked for a retry). */
     get queued() {
       return queue.length;
+    },
+    /** Requests not answered for good yet: waiting, in flight, or parked for a retry. */
+    get pending() {
+      return queue.length + inFlight + waiting;
     },
     enqueue(events: CityEvent[]) {
       const bySender = new Map<string, SentEvent[]>();

@@ -55,8 +55,9 @@ function stop(code: number): Promise<never> {
   stopping ??= (async () => {
     log('stopping…');
     try {
-      await proxy?.stop();
+      // the servers first: nginx then has no open connection to wait for
       await stopServices(services);
+      await proxy?.stop();
     } finally {
       try {
         await infraUp?.catch(() => undefined);
@@ -123,7 +124,8 @@ try {
       ports.push(port);
     }
     if (stopping) await stopping;
-    proxy = await startNginx({ dir: join(profileDir(PROFILE), 'nginx'), port: config.port, host: config.host, backends: ports, maxBodyBytes: config.ingest.maxBodyBytes });
+    await startNginx({ dir: join(profileDir(PROFILE), 'nginx'), port: config.port, host: config.host, backends: ports, maxBodyBytes: config.ingest.maxBodyBytes }, (started) => (proxy = started));
+    if (!proxy) throw new Error('nginx did not start');
     proxy.child.once('exit', (code) => {
       if (!stopping) {
         log(`nginx exited (code ${code}); stopping everything`);

@@ -48,6 +48,8 @@ ${user ? `user ${user};\n` : ''}daemon off;
 worker_processes 1;
 # each proxied request holds two connections (the client's, the server's): room for 8,000 clients
 worker_rlimit_nofile 20000;
+# a stop waits this long for open connections (sockets, long polls), then closes them
+worker_shutdown_timeout 5s;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 16384; }
@@ -105,11 +107,18 @@ ${servers.map((s, i) => `    "~${s.replaceAll('.', '\\.')}$" "${STICKY_COOKIE}=$
 export interface Nginx {
   child: ChildProcess;
   url: string;
+  /** Stops it gracefully (SIGQUIT: the requests it has are finished), its whole group if that takes too long. */
   stop(): Promise<void>;
+  /** SIGKILLs its process group, master and workers. */
+  kill(): void;
 }
 
-/** Starts nginx in the foreground as our child (its master and worker), returns once it listens. */
-export async function startNginx(options: NginxOptions): Promise<Nginx> {
+/**
+ * Starts nginx in the foreground as our child (its master and worker, in a process group of
+ * their own), returns once it listens; `onSpawn` has it before that, so that a stop meanwhile
+ * can stop it. A start that fails stops it again.
+ */
+export async function startNginx(options: NginxOptions, onSpawn?: (nginx: Nginx) => void): Promise<Nginx> {
   ensureCommand('nginx', 'nginx', '/usr/sbin/nginx');
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(options.dir, 'tmp', sub), { recursive: true });
   const conf = join(options.dir, 'nginx.conf');
@@ -117,22 +126,38 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   writeFileSync(conf, nginxConfig(options, process.getuid?.() === 0 ? 'root' : undefined));
   const log = openSync(join(options.dir, 'stderr.log'), 'a');
   const child = spawn(which('nginx') ?? '/usr/sbin/nginx', ['-p', options.dir, '-c', conf], { stdio: ['ignore', log, log], detached: true });
-  const url = `http://${!options.host || options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}`;
+  const host = !options.host || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const url = `http://${host}:${options.port}`;
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitFor(`nginx on ${url}`, async () => {
-    if (exited) throw new InfraError(`nginx exited while starting (see ${join(options.dir, 'error.log')})`);
-    return portOpen(options.port);
-  }, 15_000, join(options.dir, 'error.log'));
-  return {
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL'); // the group: a worker outlives its killed master
+    } catch {
+      // gone already
+    }
+  };
+  const nginx: Nginx = {
     child,
     url,
+    kill,
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGQUIT'); // graceful: finishes the requests it has
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        setTimeout(kill, 10_000).unref();
       }),
   };
+  onSpawn?.(nginx);
+  try {
+    await waitFor(`nginx on ${url}`, async () => {
+      if (exited) throw new InfraError(`nginx exited while starting (see ${join(options.dir, 'error.log')})`);
+      return portOpen(options.port, host);
+    }, 15_000, join(options.dir, 'error.log'));
+  } catch (err) {
+    kill();
+    throw err;
+  }
+  return nginx;
 }

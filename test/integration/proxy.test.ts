@@ -17,9 +17,18 @@ const backends: { name: string; port: number; server?: Server; dropNextIngest?: 
   { name: 'b', port: 0 },
 ];
 let nginx: Nginx;
+/** Clients at once, each holding a connection to nginx and nginx one to a server. */
+const CLIENTS = 3000;
+const held: (() => void)[] = [];
 
 function listen(backend: (typeof backends)[number]): Promise<void> {
   const server = createServer((req, res) => {
+    if (req.url === '/hold') {
+      // answered once `CLIENTS` requests are open at once (through the proxy: twice the connections)
+      held.push(() => res.end(backend.name));
+      if (held.length >= CLIENTS) for (const answer of held.splice(0)) answer();
+      return;
+    }
     if (req.url === '/api/events' && backend.dropNextIngest) {
       backend.dropNextIngest = false;
       req.socket.destroy(); // dies mid-request, as a SIGKILLed server does
@@ -75,6 +84,13 @@ describe('the proxy', () => {
       await listen(holder);
     }
   });
+
+  // the soak's 2,000 apps each holding a request exhausted nginx's 4,096 connections (its
+  // default here), and requests failed: it now has room for 8,000 clients
+  it(`holds ${CLIENTS} clients' requests at once`, async () => {
+    const answers = await Promise.all(Array.from({ length: CLIENTS }, () => fetch(`${nginx.url}/hold`).then((r) => r.status, () => 0)));
+    expect(answers.filter((status) => status !== 200)).toEqual([]);
+  }, 60_000);
 
   it('sends an ingest request on when its server dies during it', async () => {
     const one = backends[0]!;

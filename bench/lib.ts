@@ -249,6 +249,7 @@ export async function withStack<T>(name: string, env: Record<string, string>, fn
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
       HOST: '127.0.0.1',
       PORT: '0',
+      OSMAND_PORT: '0',
       AUTH_SECRET: BENCH_SECRET,
       INGEST_RATE_PER_COURIER: '1000000',
       INGEST_BURST_PER_COURIER: '10000000',

@@ -128,10 +128,10 @@ async function soak(stack: Stack, system: System): Promise<boolean> {
     gateway: o.apps ? undefined : 'pings',
     maxBatch: 500,
     maxInFlight: o.couriers + 64, // each app one request at a time, and the shop's and the log forwarder's
-    onAnswer: (status, events, { ms, refusedFor }) => {
-      ledger.answer(status, events, system.nowS(), ms, refusedFor);
-      if (status !== 202) return;
-      for (const e of events) {
+    onAnswer: (answer) => {
+      ledger.answer(answer, system.nowS());
+      if (!answer.acknowledged) return;
+      for (const e of answer.events) {
         if (e.type === 'order.event' && e.status === 'created' && watcher.orders.size < o.watch) {
           watcher.follow(e.orderId, tokenOf({ kind: 'order', id: e.orderId }));
         }

@@ -30,6 +30,7 @@ export default async function globalSetup() {
       ...infra,
       NODE_ENV: 'production',
       PORT: String(port),
+      OSMAND_PORT: '0',
       KAFKA_PARTITIONS: '3',
       LOG_LEVEL: 'info',
       AUTH_SECRET: process.env.E2E_AUTH_SECRET,

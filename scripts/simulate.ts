@@ -1,15 +1,20 @@
 // `npm run simulate -- [--couriers N] [--orders-per-minute N] [--activity N] [--ping-ms N]
-//   [--seed N] [--run-id ID] [--url URL] [--gateway]`
+//   [--seed N] [--run-id ID] [--url URL] [--gateway] [--osmand-share F]`
 // A living city through the real ingest API: every courier's app sends its own pings and
 // order changes with its own token; the shop (integrator key) creates and confirms orders;
 // the customers' app log forwarder (integrator key) sends activity. With --gateway, a
 // fleet gateway batches the couriers' events with one key (for tens of thousands of them).
+// With --osmand-share 0.3, three couriers in ten carry a tracker app instead (registered as
+// devices here): their pings go one by one over the OsmAnd protocol, as OsmAnd sends them.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Subject, issueToken } from '../lib/auth/tokens';
 import { loadConfigOrExit } from '../lib/config';
 import { City, SAO_PAULO } from '../lib/simulator/city';
 import { createSender } from '../lib/simulator/sender';
+import { createDb } from '../lib/db/client';
+import { registerDevice } from '../lib/devices/device-store';
+import { createRedis } from '../lib/redis/client';
 
 const { values } = parseArgs({
   options: {
@@ -21,10 +26,11 @@ const { values } = parseArgs({
     'run-id': { type: 'string' },
     url: { type: 'string' },
     gateway: { type: 'boolean', default: false },
+    'osmand-share': { type: 'string', default: '0' },
   },
 });
 
-function num(name: 'couriers' | 'orders-per-minute' | 'activity' | 'ping-ms' | 'seed', min: number): number {
+function num(name: 'couriers' | 'orders-per-minute' | 'activity' | 'ping-ms' | 'seed' | 'osmand-share', min: number): number {
   const n = Number(values[name]);
   if (!Number.isFinite(n) || n < min) {
     console.error(`--${name}: expected a number >= ${min}, got "${values[name]}"`);
@@ -62,8 +68,39 @@ const tokenOf = (sub: Subject) => {
   return token;
 };
 
-const sender = createSender({ base, tokenOf, gateway: values.gateway ? 'all' : undefined, maxBatch: Math.min(500, config.ingest.maxBatch) });
+const osmandShare = num('osmand-share', 0);
+if (osmandShare > 1) {
+  console.error(`--osmand-share: expected a fraction from 0 to 1, got "${values['osmand-share']}"`);
+  process.exit(2);
+}
+const devices = await registerTrackers(city.courierIds.slice(0, Math.round(osmandShare * city.courierIds.length)));
+const sender = createSender({
+  base,
+  tokenOf,
+  gateway: values.gateway ? 'all' : undefined,
+  maxBatch: Math.min(500, config.ingest.maxBatch),
+  deviceOf: (courierId) => devices.get(courierId),
+});
 const { stats } = sender;
+
+/** A tracker device for each courier, registered as an integrator would (npm run device -- add). */
+async function registerTrackers(couriers: string[]): Promise<Map<string, { deviceId: string; secret: string }>> {
+  const out = new Map<string, { deviceId: string; secret: string }>();
+  if (couriers.length === 0) return out;
+  const db = createDb(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, 'lastmile-simulator');
+  try {
+    for (const courierId of couriers) {
+      const deviceId = `${courierId}-phone`;
+      out.set(courierId, { deviceId, secret: await registerDevice({ db, redis }, { deviceId, courierId, sourceId: 'simulator' }) });
+    }
+  } finally {
+    await db.$disconnect();
+    await redis.quit();
+  }
+  console.log(`${couriers.length} couriers on tracker apps (OsmAnd protocol, devices ${couriers[0]}-phone …)`);
+  return out;
+}
 
 const orderToken = issueToken({ kind: 'order', id: `${runId}-o1` }, config.auth.orderTokenTtlMs, config.auth.secret);
 console.log(`simulating ${city.courierIds.length} couriers in São Paulo (run ${runId}) → ${base}`);

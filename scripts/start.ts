@@ -119,12 +119,14 @@ try {
     const ports: number[] = [];
     for (let i = 1; i <= servers; i++) {
       const port = await freePort();
-      const server = await launch(`server ${i}`, 'server/index.ts', [], { ...env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base });
+      // the OsmAnd port is nginx's too
+      const server = await launch(`server ${i}`, 'server/index.ts', [], { ...env, HOST: '127.0.0.1', PORT: String(port), OSMAND_PORT: '0', PUBLIC_URL: base });
       await waitReady(`http://127.0.0.1:${port}/readyz`, server, 120_000);
       ports.push(port);
     }
     if (stopping) await stopping;
-    await startNginx({ dir: join(profileDir(PROFILE), 'nginx'), port: config.port, host: config.host, backends: ports, maxBodyBytes: config.ingest.maxBodyBytes }, (started) => (proxy = started));
+    const nginx = { dir: join(profileDir(PROFILE), 'nginx'), port: config.port, host: config.host, backends: ports, maxBodyBytes: config.ingest.maxBodyBytes, osmandPort: config.osmandPort };
+    await startNginx(nginx, (started) => (proxy = started));
     if (!proxy) throw new Error('nginx did not start');
     proxy.child.once('exit', (code) => {
       if (!stopping) {
@@ -158,6 +160,7 @@ try {
     ...(args['no-simulate'] ? [] : [`order page   ${sampleOrder}   (a sample customer, simulated)`]),
     `stats        ${base}/stats`,
     `API docs     ${base}/openapi.json   (POST /api/events; npm run token -- courier <id>)`,
+    `trackers     ${config.osmandPort > 0 ? `http://${new URL(base).hostname}:${config.osmandPort}` : `${base}/osmand`}/<secret>   (OsmAnd protocol: npm run device -- add <deviceId> <courierId>)`,
     `health       ${base}/healthz · ${base}/readyz · ${base}/metrics`,
   ];
   const city = args['no-simulate'] ? 'no simulation (--no-simulate)' : `a simulated São Paulo: ${args.couriers} couriers, orders and customers (npm start -- --couriers N)`;

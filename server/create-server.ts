@@ -16,10 +16,11 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../lib/realtime
 import { type SocketHandlerDeps, registerSocketHandlers } from './live/socket-handlers';
 import { type IngestDeps, handleIngest } from './routes/ingest';
 import { ORDER_LOCATION_PATH, type OrderLocationDeps, handleOrderLocation } from './routes/order-location';
+import { OSMAND_PATH, type OsmandDeps, handleOsmand, secretOfPath } from './routes/osmand';
 
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export interface ServerDeps extends IngestDeps, OrderLocationDeps, SocketHandlerDeps {
+export interface ServerDeps extends IngestDeps, OsmandDeps, OrderLocationDeps, SocketHandlerDeps {
   /** The site's public URL (PUBLIC_URL) and listening host: the origins sockets may come from. */
   publicUrl: string;
   /** NEXT_PUBLIC_TILE_URL: the map tiles' URL template, whose host the pages' CSP allows. */
@@ -38,6 +39,8 @@ export type LastmileIo = SocketServer<ClientToServerEvents, ServerToClientEvents
 export interface LastmileServer {
   http: Server;
   io: LastmileIo;
+  /** The OsmAnd protocol alone, every path (for its own port, OSMAND_PORT). */
+  osmand: Server;
 }
 
 export function createLastmileServer(deps: ServerDeps): LastmileServer {
@@ -77,6 +80,10 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
       if (req.method !== 'POST') throw new AppError('method_not_allowed', 'use POST');
       await handleIngest(req, res, deps);
       return 'ingest';
+    }
+    if (OSMAND_PATH.test(path)) {
+      await handleOsmand(req, res, secretOfPath(path.slice('/osmand'.length)), deps);
+      return 'osmand';
     }
     const order = ORDER_LOCATION_PATH.exec(path);
     if (order) {
@@ -127,5 +134,13 @@ export function createLastmileServer(deps: ServerDeps): LastmileServer {
   http.on('close', () => {
     sub.quit().catch((err: unknown) => deps.log.warn({ err }, 'redis subscriber did not quit cleanly'));
   });
-  return { http, io };
+  const osmand = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    handleOsmand(req, res, secretOfPath(q === -1 ? url : url.slice(0, q)), deps)
+      .catch((err: unknown) => sendError(res, err, deps.log))
+      .finally(() => deps.metrics.httpSeconds.observe({ route: 'osmand', status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9));
+  });
+  return { http, io, osmand };
 }

@@ -70,6 +70,13 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
   const stopStats = await startStatsFanout({ io: server.io, redis, channel: statsChannel(topics), log });
 
   await new Promise<void>((resolve) => server.http.listen(config.port, config.host, resolve));
+  if (config.osmandPort > 0) {
+    await new Promise<void>((resolve, reject) => {
+      server.osmand.once('error', reject);
+      server.osmand.listen(config.osmandPort, config.host, () => resolve());
+    });
+    log.info({ port: config.osmandPort }, 'OsmAnd protocol listening');
+  }
   const { port } = server.http.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url }, 'listening');
@@ -82,6 +89,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
       await stopNotifications();
       await stopStats();
       await new Promise<void>((resolve) => server.io.close(() => resolve()));
+      if (server.osmand.listening) await new Promise<void>((resolve) => server.osmand.close(() => resolve()));
       await producer.disconnect();
       await admin.disconnect();
       await db.$disconnect();

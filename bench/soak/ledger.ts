@@ -1,7 +1,7 @@
 // What the soak's load generator was told: every event answered 202 (acknowledged), and the
 // status of every answer. The checks hold the stores to this.
 import type { OrderEvent } from '../../lib/events/registry';
-import type { SentEvent } from '../../lib/simulator/sender';
+import type { Answer } from '../../lib/simulator/sender';
 
 export interface NewestPing {
   eventId: string;
@@ -29,12 +29,12 @@ export class Ledger {
   /** How long each 202 took, in ms. */
   readonly acceptedMs: number[] = [];
 
-  answer(status: number, events: SentEvent[], atS: number, ms: number, refusedFor?: string): void {
-    if (status === 202) this.acceptedMs.push(ms);
+  answer({ status, events, acknowledged, ms, refusedFor }: Answer, atS: number): void {
+    if (acknowledged) this.acceptedMs.push(ms);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     if (status === 0 || status >= 500) this.failures.push({ atS, status });
     if (refusedFor !== undefined) this.refused.set(refusedFor, (this.refused.get(refusedFor) ?? 0) + events.length);
-    if (status !== 202) return;
+    if (!acknowledged) return;
     const now = Date.now();
     for (const event of events) {
       this.acknowledged.set(event.type, (this.acknowledged.get(event.type) ?? 0) + 1);

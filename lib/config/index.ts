@@ -19,6 +19,8 @@ export function loadConfig(env: Env = process.env) {
   return {
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
+    /** The OsmAnd protocol's own port (Traccar's 5055); 0: none (it is under /osmand on the main port too). */
+    osmandPort: readInt(env, 'OSMAND_PORT', 5055, 0, 65535),
     publicUrl,
     // Next inlines it into the pages at build time; the server's CSP allows its tile host
     tileUrl: readString(env, 'NEXT_PUBLIC_TILE_URL', ''),

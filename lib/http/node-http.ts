@@ -20,6 +20,16 @@ export function sendError(res: ServerResponse, err: unknown, log: Log): void {
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new AppError('unsupported_media_type', 'send the body as application/json');
+  const text = (await readBody(req, maxBytes)).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a body of at most maxBytes, whatever its type; 413 when too large. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
@@ -35,12 +45,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new AppError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
-  }
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,8 +1,12 @@
 // The simulated apps' side of the ingest API: the city's events, sent as the apps would send
-// them (each sender with its own token, at most `maxBatch` events a request), and sent again
+// them (each sender with its own token, at most `maxBatch` events a request; a courier on a
+// tracker app, its pings one by one over the OsmAnd protocol), and sent again
 // as a real app does when the answer says to (429, 503, a lost connection, a proxy's 502 or
 // 504, or an order change that reached us before the shop's assignment did). Used by
 // `npm run simulate` and the soak, which records what was acknowledged.
+import type { CourierLocationV2 } from '../events/schema-types.generated';
+import { KNOT_MPS } from '../osmand/decode-osmand';
+import { osmandEventId } from '../osmand/osmand-ping';
 import type { CityEvent } from './city';
 
 export type SentEvent = CityEvent['event'];
@@ -20,13 +24,25 @@ export interface SenderOptions {
   maxBatch: number;
   maxInFlight?: number;
   retryMs?: number;
-  /** Told of every answer: its status (0: no answer), the events it carried, and why they are refused for good if they are. */
-  onAnswer?: (status: number, events: SentEvent[], answer: { ms: number; refusedFor?: string }) => void;
+  /** The tracker device a courier's pings come from instead of its own app (the OsmAnd protocol), if any. */
+  deviceOf?: (courierId: string) => { deviceId: string; secret: string } | undefined;
+  /** Told of every answer: its status (0: no answer), the events it carried (as stored), whether they are acknowledged, why they are refused for good if they are. */
+  onAnswer?: (answer: Answer) => void;
+}
+
+export interface Answer {
+  status: number;
+  events: SentEvent[];
+  acknowledged: boolean;
+  ms: number;
+  refusedFor?: string;
 }
 
 interface Request {
   token: string;
   events: SentEvent[];
+  /** An OsmAnd GET (one ping) instead of a POST to /api/events. */
+  osmand?: string;
   /** Times refused because an order it names was not yet recorded as the courier's. */
   early: number;
 }
@@ -43,6 +59,20 @@ export interface SenderStats {
   refused: number;
   retried: number;
   lastError: string;
+}
+
+/**
+ * A ping as OsmAnd's online tracking sends it (its default template, with the id added):
+ * milliseconds, accuracy in hdop, speed read as knots; the event as it will be stored.
+ */
+function osmandRequest(ping: CourierLocationV2, device: { deviceId: string; secret: string }): Request {
+  const q = [`id=${encodeURIComponent(device.deviceId)}`, `lat=${ping.lat}`, `lon=${ping.lng}`, `timestamp=${ping.occurredAt}`];
+  if (ping.accuracyM !== undefined) q.push(`hdop=${ping.accuracyM}`);
+  if (ping.speedMps !== undefined) q.push(`speed=${ping.speedMps / KNOT_MPS}`);
+  if (ping.headingDeg !== undefined) q.push(`bearing=${ping.headingDeg}`);
+  const stored = { ...ping, eventId: osmandEventId(device.deviceId, ping.occurredAt) };
+  delete stored.orderId; // a tracker app knows no orders
+  return { token: '', events: [stored], osmand: `/osmand/${encodeURIComponent(device.secret)}?${q.join('&')}`, early: 0 };
 }
 
 export function createSender(options: SenderOptions) {
@@ -79,36 +109,40 @@ export function createSender(options: SenderOptions) {
   async function send(request: Request): Promise<void> {
     let res: Response;
     const started = performance.now();
+    const answer = (status: number, more: Partial<Answer> = {}) =>
+      options.onAnswer?.({ status, events: request.events, acknowledged: false, ms: performance.now() - started, ...more });
     try {
-      res = await fetch(`${options.base}/api/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
-        body: JSON.stringify(request.events.length === 1 ? request.events[0] : request.events),
-      });
+      res = request.osmand
+        ? await fetch(`${options.base}${request.osmand}`)
+        : await fetch(`${options.base}/api/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
+            body: JSON.stringify(request.events.length === 1 ? request.events[0] : request.events),
+          });
     } catch (err) {
       stats.lastError = (err as Error).message;
-      options.onAnswer?.(0, request.events, { ms: performance.now() - started });
+      answer(0);
       return later(request);
     }
     stats.requests++;
-    const body = res.status === 202 ? '' : await res.text().catch(() => '');
+    const acknowledged = res.status === (request.osmand ? 200 : 202);
+    const body = acknowledged ? '' : await res.text().catch(() => '');
     await res.body?.cancel().catch(() => undefined);
-    const ms = performance.now() - started;
-    if (res.status === 202) {
+    if (acknowledged) {
       stats.sent += request.events.length;
-      options.onAnswer?.(res.status, request.events, { ms });
+      answer(res.status, { acknowledged });
     } else if (res.status === 429 || res.status === 503 || res.status === 502 || res.status === 504) {
       // busy, Kafka away, or a proxy without an answer from behind it: the app keeps its events and sends them again
-      options.onAnswer?.(res.status, request.events, { ms });
+      answer(res.status);
       later(request);
     } else if (res.status === 403 && request.early < EARLY_RETRIES && body.includes('"rule":"assignment"')) {
-      options.onAnswer?.(res.status, request.events, { ms });
+      answer(res.status);
       later({ ...request, early: request.early + 1 });
     } else {
       stats.refused += request.events.length;
       stats.lastError = `${res.status} ${body.slice(0, 200)}`;
       const rule = /"rule":"([^"]+)"/.exec(body)?.[1];
-      options.onAnswer?.(res.status, request.events, { ms, refusedFor: `${res.status}${rule ? ` ${rule}` : ''}` });
+      answer(res.status, { refusedFor: `${res.status}${rule ? ` ${rule}` : ''}` });
     }
   }
 
@@ -125,6 +159,11 @@ export function createSender(options: SenderOptions) {
     enqueue(events: CityEvent[]) {
       const bySender = new Map<string, SentEvent[]>();
       for (const { by, event } of events) {
+        const device = event.type === 'courier.location' ? options.deviceOf?.(event.courierId) : undefined;
+        if (device && event.type === 'courier.location') {
+          queue.push(osmandRequest(event, device));
+          continue;
+        }
         const viaGateway = by.kind === 'courier' && (options.gateway === 'all' || (options.gateway === 'pings' && event.type === 'courier.location'));
         const sender = viaGateway ? { kind: 'integrator' as const, id: 'fleet-gateway' } : by;
         const token = options.tokenOf(sender);

@@ -23,6 +23,8 @@ export interface NginxOptions {
   backends: number[];
   /** The largest request body passed on (the servers refuse theirs with a 413 of their own). */
   maxBodyBytes?: number;
+  /** The OsmAnd protocol's own port, passed to the servers' /osmand (every path: the device's secret is its last segment). */
+  osmandPort?: number;
 }
 
 export const STICKY_COOKIE = 'lastmile_node';
@@ -99,6 +101,18 @@ ${servers.map((s, i) => `    "~${s.replaceAll('.', '\\.')}$" "${STICKY_COOKIE}=$
     location / {${proxy(`
       proxy_next_upstream error timeout;`)}
     }
+  }${
+    options.osmandPort
+      ? `
+  server {
+    listen ${options.host ?? '127.0.0.1'}:${options.osmandPort};
+    location / {
+      rewrite ^(.*)$ /osmand$1 break;${proxy(`
+      # a position carries its fix time: the same one sent twice is one ping
+      proxy_next_upstream error timeout non_idempotent;`)}
+    }
+  }`
+      : ''
   }
 }
 `;

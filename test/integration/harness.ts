@@ -46,6 +46,7 @@ export async function createHarness(name: string, overrides: Record<string, stri
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: '0',
+    OSMAND_PORT: '0',
     AUTH_SECRET: TEST_SECRET,
     OPS_USERS: `${TEST_OPS_USER.name}:${TEST_OPS_USER.password}`,
     WORKER_GROUP_PREFIX: `${prefix}group`,

@@ -1,9 +1,10 @@
-// With Kafka away the ingest API answers 503 promptly and acknowledges nothing; once Kafka
+// With Kafka away the ingest API (and the OsmAnd endpoint) answers 503 promptly and acknowledges nothing; once Kafka
 // is back, it accepts again. Uses a broker of its own so that it can stop it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
+import { registerDevice } from '../../lib/devices/device-store';
 import { startKafka } from '../../scripts/infra/kafka';
 import { ROOT, freePort, stopPid } from '../../scripts/infra/proc';
 import { createTopics } from '../../scripts/app/prepare';
@@ -26,6 +27,7 @@ const ping = (n: number) => ({
   lng: 1,
   occurredAt: Date.now() - 1000,
 });
+let deviceSecret = '';
 const post = (n: number) =>
   fetch(`${server.url}/api/events`, {
     method: 'POST',
@@ -40,6 +42,7 @@ beforeAll(async () => {
   const env = { ...h.env, KAFKA_BROKERS: `127.0.0.1:${port}` };
   await createTopics(env);
   server = await startServer(loadConfig(env), h.log);
+  deviceSecret = await registerDevice({ db: h.db, redis: h.redis }, { deviceId: 'outage-phone', courierId: 'outage-courier', sourceId: 'default' });
 }, 120_000);
 
 afterAll(async () => {
@@ -59,6 +62,9 @@ describe('Kafka away', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
     expect(Date.now() - started).toBeLessThan(15_000);
+    // a tracker app's position: 503 too, so that its own buffer sends it again
+    const osmand = await fetch(`${server.url}/osmand/${deviceSecret}?id=outage-phone&lat=1&lon=1&timestamp=${Math.floor(Date.now() / 1000)}`, { method: 'POST' });
+    expect(osmand.status).toBe(503);
 
     kafkaPid = await startKafka({ dir, port, controllerPort, heapMb: 256 });
     let status = 0;

@@ -84,6 +84,7 @@ async function start(how: 'plain' | 'terminal', options = ''): Promise<Started> 
     DATABASE_URL: `postgresql://postgres@127.0.0.1:${postgres}/lastmile_lifecycle`,
     HOST: '127.0.0.1',
     PORT: String(await pairOfPorts()),
+    OSMAND_PORT: '0',
     PUBLIC_URL: '',
     LAKE_DIR: join(lake, run),
     LOG_LEVEL: 'warn',

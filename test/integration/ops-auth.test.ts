@@ -7,6 +7,7 @@ import { OPS_SESSION_COOKIE, issueOpsSession } from '../../lib/auth/ops-session'
 import type { CourierPosition } from '../../lib/realtime/socket-events';
 import { positionsChannel } from '../../lib/realtime/channels';
 import { type Service, stopServices } from '../../scripts/app/services';
+import { authenticateDevice } from '../../lib/devices/device-store';
 import { type Harness, closeSockets, connectSocket, createHarness, eventually, opsCookie, startAppServer, tokenFor } from './harness';
 
 const ANA = { name: 'ana', password: 'ana-plain-password' };
@@ -123,6 +124,30 @@ describe('ops pages and APIs', () => {
     const html = await page.text();
     expect(html).toMatch(/data-testid="ops-user"[^>]*>ana</);
     expect(html).toContain('Sign out');
+  });
+
+  it('registers, lists and revokes tracker devices for ops only; the secret answered once works', async () => {
+    const cookie = opsCookie(h.config, ANA.name);
+    const send = (method: string, path: string, body?: unknown, withCookie = cookie) =>
+      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', origin: base, ...(withCookie ? { cookie: withCookie } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const deviceId = `phone-${Math.random().toString(36).slice(2, 8)}`;
+    expect((await send('POST', '/api/ops/devices', { deviceId, courierId: 'c-1' }, '')).status).toBe(401);
+    const bad = await send('POST', '/api/ops/devices', { deviceId: 'bad id!', courierId: 'c-1' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { issues: [{ field: '/deviceId' }] } });
+
+    const res = await send('POST', '/api/ops/devices', { deviceId, courierId: 'c-1' });
+    expect(res.status).toBe(200);
+    const made = (await res.json()) as { secret: string; urls: { traccarClient: string; osmand: string } };
+    expect(made).toMatchObject({ deviceId, courierId: 'c-1', sourceId: 'default' });
+    expect(made.urls.traccarClient).toMatch(new RegExp(`/${made.secret}$`));
+    expect(made.urls.osmand).toContain(`?id=${deviceId}&lat={0}&lon={1}&timestamp={2}`);
+    expect(await authenticateDevice({ db: h.db, redis: h.redis }, deviceId, made.secret)).toMatchObject({ courierId: 'c-1' });
+    expect(await (await send('GET', '/api/ops/devices?courierId=c-1')).json()).toMatchObject({ devices: [expect.objectContaining({ deviceId, revokedAt: null })] });
+
+    expect((await send('DELETE', `/api/ops/devices/${deviceId}`)).status).toBe(200);
+    expect(await authenticateDevice({ db: h.db, redis: h.redis }, deviceId, made.secret)).toBeUndefined();
+    expect((await send('DELETE', `/api/ops/devices/${deviceId}`)).status).toBe(404);
   });
 
   it('sends a signed-in user on from the login page', async () => {

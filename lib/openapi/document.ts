@@ -123,6 +123,53 @@ export function openApiDocument() {
           },
         },
       },
+      '/osmand/{secret}': {
+        get: {
+          summary: "A tracker app's position over the OsmAnd protocol (Traccar Client, OsmAnd, hardware trackers), also on OSMAND_PORT (5055) at /{secret}; POST the same, or with a form body, or Traccar Client 9's JSON (docs/osmand.md)",
+          parameters: [
+            { name: 'secret', in: 'path', required: true, schema: { type: 'string' }, description: "the device's secret (npm run device -- add, POST /api/ops/devices)" },
+            { name: 'id', in: 'query', required: true, schema: { type: 'string' }, description: 'the device id (or deviceid)' },
+            { name: 'lat', in: 'query', required: false, schema: { type: 'number' } },
+            { name: 'lon', in: 'query', required: false, schema: { type: 'number' } },
+            { name: 'timestamp', in: 'query', required: false, schema: { type: 'string' }, description: 'Unix seconds or milliseconds, ISO 8601, or yyyy-MM-dd HH:mm:ss' },
+            { name: 'speed', in: 'query', required: false, schema: { type: 'number' }, description: 'knots' },
+            { name: 'bearing', in: 'query', required: false, schema: { type: 'number' } },
+            { name: 'accuracy', in: 'query', required: false, schema: { type: 'number' }, description: 'metres' },
+          ],
+          responses: {
+            '200': { description: 'Stored (or nothing to store: no position). Empty body.' },
+            '400': error('A malformed request (the issue names the parameter), an unknown or revoked device, or a wrong secret.'),
+            '413': error('Body over 64 KiB.'),
+            '429': error("Too many positions for the device's courier."),
+            '503': error('Kafka did not acknowledge: send again (a fix sent twice is one ping).'),
+          },
+        },
+      },
+      '/api/ops/devices': {
+        post: {
+          summary: 'Register a tracker device for a courier (again: a new secret); answers its secret and its apps\' URLs, once',
+          security: [{ opsSession: [] }],
+          responses: {
+            '200': { description: '{deviceId, courierId, sourceId, secret, urls: {traccarClient, osmand}}' },
+            '400': error('deviceId, courierId or sourceId malformed.'),
+            '401': error('No ops session: sign in first.'),
+          },
+        },
+        get: {
+          summary: 'The registered devices',
+          security: [{ opsSession: [] }],
+          parameters: [{ name: 'courierId', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { '200': { description: '{devices: [{deviceId, courierId, sourceId, createdAt, revokedAt}]}' }, '401': error('No ops session: sign in first.') },
+        },
+      },
+      '/api/ops/devices/{deviceId}': {
+        delete: {
+          summary: 'Revoke a device: its positions are refused from then on',
+          security: [{ opsSession: [] }],
+          parameters: [{ name: 'deviceId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{deviceId, revoked: true}' }, '401': error('No ops session: sign in first.'), '404': error('No such device.') },
+        },
+      },
       '/api/orders/{orderId}/location': {
         get: {
           summary: "The order's last known location and its age",

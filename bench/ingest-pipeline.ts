@@ -265,6 +265,7 @@ await withStack('ingest', { INGEST_MAX_BATCH: String(Math.max(500, opts.batch)) 
     if (!p) continue;
     if (p.drainedAtMs === undefined) notes.push(`${name}: the worker had not caught up after ${opts['drain-timeout']}s (lag ${p.lagLeft}); its end-to-end rate is not shown`);
     if (p.rows !== p.load.accepted) notes.push(`${name}: ${fmt.int(p.load.accepted)} pings accepted but ${fmt.int(p.rows)} history rows written`);
+    if (p.load.filtered > 0) notes.push(`${name}: ${fmt.int(p.load.filtered)} pings filtered by the quality gate (answered in the 202, not stored)`);
   }
   if (notes.length) lines.push('', ...notes.map((n) => `note: ${n}`));
   console.log(lines.join('\n'));

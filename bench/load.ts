@@ -55,14 +55,19 @@ export class PingMaker {
       version: 1,
       eventId: `e${this.phaseTag}-${step.toString(36).padStart(7, '0')}`,
       courierId: courierIdOf(this.runTag, courier),
-      lat: -23.55 + (courier % 200) / 1000 + (step % 100) / 100_000,
-      lng: -46.63 + Math.floor(courier / 200) / 1000 - (step % 100) / 100_000,
+      // moving with time at most 40 km/h (1 cm a millisecond, back and forth over 11 m), as a
+      // courier does: the ingest's quality gate keeps a faster one out as a teleport
+      lat: -23.55 + (courier % 200) / 1000 + drift(t),
+      lng: -46.63 + Math.floor(courier / 200) / 1000 - drift(t),
       occurredAt: t,
     };
     if (this.withOrders) ping.orderId = orderIdOf(this.runTag, courier);
     return ping;
   }
 }
+
+/** Degrees off a courier's spot at `t` ms: 1e-7 a millisecond, back and forth over 1e-4. */
+const drift = (t: number) => Math.abs((t % 2000) - 1000) / 1e7;
 
 /**
  * How pings are grouped into requests. "courier": a phone that buffered `batch` of its own
@@ -93,6 +98,8 @@ export interface HttpLoadArgs extends LoadShape {
 export interface LoadResult {
   requests: number;
   accepted: number;
+  /** Pings a 202 answered as filtered by the quality gate (not stored). */
+  filtered: number;
   statuses: Record<string, number>;
   errors: number;
   firstError?: string;
@@ -116,8 +123,9 @@ function poster(url: string, concurrency: number) {
   const target = new URL(url);
   if (target.hostname !== '127.0.0.1') throw new Error(`loopback only: ${url}`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  /** The answer's status, and for a 202 how many events it accepted (the quality gate may filter some). */
   const post = (body: string, token: string) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<{ status: number; accepted?: number }>((resolve, reject) => {
       const req = request(
         {
           host: target.hostname,
@@ -128,8 +136,13 @@ function poster(url: string, concurrency: number) {
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
         },
         (res) => {
-          res.resume();
-          res.once('end', () => resolve(res.statusCode ?? 0));
+          const parts: Buffer[] = [];
+          res.on('data', (part: Buffer) => parts.push(part));
+          res.once('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status !== 202) return resolve({ status });
+            resolve({ status, accepted: (JSON.parse(Buffer.concat(parts).toString('utf8')) as { accepted: number }).accepted });
+          });
           res.once('error', reject);
         },
       );
@@ -172,7 +185,7 @@ function batchSource(args: LoadShape, startMs: number) {
 export async function httpLoad(args: HttpLoadArgs): Promise<LoadResult> {
   const { post, close } = poster(args.url, args.concurrency);
   const token = tokenCache(args.secret);
-  const result: LoadResult = { requests: 0, accepted: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
+  const result: LoadResult = { requests: 0, accepted: 0, filtered: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
   const nextBatch = batchSource(args, result.startMs);
   const next = (): { body: string; token: string; count: number } | undefined => {
     const batch = nextBatch();
@@ -187,10 +200,13 @@ export async function httpLoad(args: HttpLoadArgs): Promise<LoadResult> {
     for (let job = next(); job; job = next()) {
       const started = monoMs();
       try {
-        const status = await post(job.body, job.token);
+        const { status, accepted } = await post(job.body, job.token);
         result.latencies.push(monoMs() - started);
         result.statuses[status] = (result.statuses[status] ?? 0) + 1;
-        if (status === 202) result.accepted += job.count;
+        if (accepted !== undefined) {
+          result.accepted += accepted;
+          result.filtered += job.count - accepted;
+        }
       } catch (err) {
         result.errors++;
         result.firstError ??= String(err);
@@ -227,7 +243,7 @@ export async function kafkaLoad(args: KafkaLoadArgs): Promise<LoadResult> {
     retry: { retries: 4, initialRetryTime: 200, maxRetryTime: 2000 },
   });
   await producer.connect();
-  const result: LoadResult = { requests: 0, accepted: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
+  const result: LoadResult = { requests: 0, accepted: 0, filtered: 0, statuses: {}, errors: 0, startMs: monoMs(), endMs: 0, latencies: [] };
   const nextBatch = batchSource(args, result.startMs);
   const toMessage = (p: Ping) => ({ key: p.courierId, value: JSON.stringify(p), headers: { [SCHEMA_HEADER]: 'courier-location.v1' } });
   const next = () => nextBatch()?.pings.map(toMessage);
@@ -317,7 +333,7 @@ export async function pacedLoad(args: PacedArgs): Promise<PacedResult> {
     const body = JSON.stringify(pings);
     const record: PacedRequest = { r, occurredAt, sentMs: monoMs(), doneMs: 0, status: 0 };
     const job = post(body, token).then(
-      (status) => {
+      ({ status }) => {
         record.doneMs = monoMs();
         record.status = status;
         result.requests.push(record);

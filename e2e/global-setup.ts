@@ -37,6 +37,9 @@ export default async function globalSetup() {
       OPS_USERS: `${process.env.E2E_OPS_USER}:${await hashOpsPassword(process.env.E2E_OPS_PASSWORD)}`,
       // short, so the map spec sees a courier turn grey without waiting a minute
       COURIER_STALE_AFTER_SECONDS: '8',
+      // the map spec moves couriers a kilometre a second, to see them glide: no teleport rule
+      // here (the gate is tested in test/integration/locations.test.ts and osmand.test.ts)
+      QUALITY_MAX_SPEED_KMH: '0',
     };
     migrate(env);
     await createTopics(env);

@@ -49,6 +49,7 @@ export async function startServer(config: Config, log: Log, next?: NextHandler):
     publisher: createPublisher(producer, partitionCounts(admin), (missing) => log.warn({ missing }, 'Kafka acknowledged a send without some of its partitions: sending those again')),
     topics,
     limits: config.ingest,
+    quality: config.quality,
     limiter: new RateLimiter(config.ingest.ratePerCourier, config.ingest.burstPerCourier),
     secret: config.auth.secret,
     shareLinkGraceMs: config.auth.shareLinkGraceMs,

@@ -1,5 +1,6 @@
 // The one place the environment is read. Every variable is documented in .env.example.
 import { parseOpsUsers } from '../auth/ops-credentials';
+import type { QualityRules } from '../quality/fix-rules';
 import { ConfigError, type Env, readEnum, readSecret, readHostPorts, readInt, readParsed, readString, readUrl } from './env';
 
 export { ConfigError };
@@ -50,6 +51,8 @@ export function loadConfig(env: Env = process.env) {
       ratePerCourier: readInt(env, 'INGEST_RATE_PER_COURIER', 50, 1, 1_000_000),
       burstPerCourier: readInt(env, 'INGEST_BURST_PER_COURIER', 1000, 1, 10_000_000),
     },
+    /** The data-quality rules every ping passes before it is stored (lib/quality/fix-rules.ts); 0 turns a threshold off. */
+    quality: qualityRules(env),
     auth: {
       secret: readSecret(env, 'AUTH_SECRET', DEV_SECRET),
       usingDevSecret: !env.AUTH_SECRET || env.AUTH_SECRET === DEV_SECRET,
@@ -99,6 +102,22 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+function qualityRules(env: Env): QualityRules {
+  const positive = (n: number) => (n > 0 ? n : undefined);
+  const BOOLEAN = ['true', 'false'] as const;
+  const maxAccuracyM = positive(readInt(env, 'QUALITY_MAX_ACCURACY_M', 0, 0, 1_000_000));
+  const maxSpeedKmh = positive(readInt(env, 'QUALITY_MAX_SPEED_KMH', 300, 0, 100_000));
+  const maxPastS = positive(readInt(env, 'QUALITY_MAX_PAST_HOURS', 168, 0, 24 * 3650) * 3600);
+  return {
+    duplicate: readEnum(env, 'QUALITY_DUPLICATE', 'true', BOOLEAN) === 'true',
+    zero: readEnum(env, 'QUALITY_ZERO', 'true', BOOLEAN) === 'true',
+    maxFutureS: readInt(env, 'INGEST_MAX_FUTURE_SECONDS', 300, 0, 86_400),
+    ...(maxAccuracyM ? { maxAccuracyM } : {}),
+    ...(maxSpeedKmh ? { maxSpeedKmh } : {}),
+    ...(maxPastS ? { maxPastS } : {}),
+  };
+}
 
 /** For entry points: a bad variable ends the process with one line naming it; `check` adds rules. */
 export function loadConfigOrExit(service: string, check?: (config: Config) => void): Config {

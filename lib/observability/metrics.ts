@@ -13,6 +13,12 @@ export function createMetrics(service: string) {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    filtered: new Counter({
+      name: 'lastmile_ingest_filtered_total',
+      help: 'Pings the quality gate kept out of the stores, by API and rule (duplicate, zero, accuracy, teleport, future, past).',
+      labelNames: ['api', 'rule'] as const,
+      registers: [registry],
+    }),
     consumerLag: new Gauge({
       name: 'lastmile_consumer_lag',
       help: 'Messages behind the end of the partition, as of the last batch.',

@@ -110,8 +110,29 @@ export function openApiDocument() {
           },
           responses: {
             '202': {
-              description: 'Kafka holds every event of the request.',
-              content: { 'application/json': { schema: { type: 'object', properties: { accepted: { type: 'integer' } } } } },
+              description: 'Kafka holds every event of the request but those the quality gate filtered (listed in `filtered`, not stored: sending them again changes nothing).',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      accepted: { type: 'integer' },
+                      filtered: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            index: { type: 'integer' },
+                            rule: { enum: ['duplicate', 'zero', 'accuracy', 'teleport', 'future', 'past'] },
+                            field: { type: 'string' },
+                            message: { type: 'string' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
             },
             '400': error('Invalid JSON or an invalid event: the issues name the event index, the field and the rule. Nothing was written.'),
             '401': error('No token, or an invalid or expired one.'),

@@ -23,7 +23,7 @@ const PARAMETER_OF: Record<string, string> = {
 };
 
 /** The fix as a validated ping of `courierId`; 400 naming the OsmAnd parameter when the schema refuses it. */
-export function osmandPing(fix: OsmandFix & { position: { lat: number; lng: number } }, courierId: string, time: TimeRule): ValidEvent {
+export function osmandPing(fix: OsmandFix & { position: { lat: number; lng: number } }, courierId: string, time?: TimeRule): ValidEvent {
   const heading = fix.headingDeg === undefined ? undefined : ((fix.headingDeg % 360) + 360) % 360;
   const ping = {
     type: 'courier.location',

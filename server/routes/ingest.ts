@@ -9,11 +9,12 @@ import { type AuthorizeDeps, authorizeEvents } from '../../lib/ingest/authorize-
 import { parseEvents } from '../../lib/ingest/parse-events';
 import type { GroupCommit } from '../../lib/ingest/group-commit';
 import { publishEvents } from '../../lib/ingest/publish-events';
+import { type GateDeps, judgeAtIngest } from '../../lib/quality/judge-at-ingest';
 import type { RateLimiter } from '../../lib/ingest/rate-limiter';
 import type { TopicNames } from '../../lib/kafka/topics';
 import type { Metrics } from '../../lib/observability/metrics';
 
-export interface IngestDeps extends AuthorizeDeps {
+export interface IngestDeps extends AuthorizeDeps, GateDeps {
   publisher: GroupCommit;
   topics: TopicNames;
   metrics: Metrics;
@@ -42,16 +43,19 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
     }
     throw err;
   }
+  const judged = await judgeAtIngest(deps, events, 'json');
   try {
-    await publishEvents(deps.publisher, deps.topics, events, claims.sub);
+    if (judged.kept.length > 0) await publishEvents(deps.publisher, deps.topics, judged.kept, claims.sub);
   } catch (err) {
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
     throw err;
   }
+  await judged.commit().catch((err: unknown) => deps.log.warn({ err }, 'the quality gate could not remember the tracks (the next pings are judged against older ones)'));
   const byType = new Map<string, number>();
-  for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+  for (const e of judged.kept) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
   for (const [type, count] of byType) deps.metrics.eventsIn.inc({ type, outcome: 'accepted' }, count);
-  sendJson(res, 202, { accepted: events.length });
+  // a filtered ping is answered, not refused: sending it again would not make it better
+  sendJson(res, 202, { accepted: judged.kept.length, ...(judged.filtered.length > 0 ? { filtered: judged.filtered } : {}) });
 }
 
 const senderKey = (claims: TokenClaims) => `${claims.sub.kind}:${claims.sub.id}`;

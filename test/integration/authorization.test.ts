@@ -170,7 +170,7 @@ describe("a ping naming an order its courier does not carry", () => {
   });
 
   it("still lets the carrying courier's next ping move the order, to the page's socket too", async () => {
-    const next = ping(A, Date.now(), { orderId: ORDER_A, lat: -23.6 });
+    const next = ping(A, Date.now(), { orderId: ORDER_A, lat: -23.5005 }); // a few metres on (a jump would be a teleport)
     expect((await post(next, courierA)).status).toBe(202);
     await eventually(async () => watcher.positions.find((p) => p.occurredAt === next.occurredAt), 15_000, "A's ping on the order's socket");
     expect(await readLocation(h.redis, orderLocationKey(ORDER_A))).toMatchObject({ courierId: A, occurredAt: next.occurredAt });

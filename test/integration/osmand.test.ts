@@ -140,6 +140,27 @@ describe('what is refused, and what is kept once', () => {
     expect(JSON.parse(res.body)).toMatchObject({ error: { issues: [{ field }] } });
   });
 
+  it('the quality gate: a teleport, a frozen clock, 0,0 and a clock hours ahead are answered 200 and not stored', async () => {
+    const { id, secret } = await device('quality');
+    const t = seconds() - 60;
+    const send = (query: string) => rawRequest(osmandBase, `/${secret}?id=${id}&${query}`, { method: 'POST' });
+    const answers = [
+      await send(`timestamp=${t}&lat=-23.5500&lon=-46.6300`), // kept
+      await send(`timestamp=${t + 5}&lat=-22.9068&lon=-43.1729`), // Rio five seconds later: a teleport
+      await send(`timestamp=${t}&lat=-23.5510&lon=-46.6310`), // the same time again: a frozen clock
+      await send(`timestamp=${t + 10}&lat=0.0&lon=0.0`), // no fix
+      await send(`timestamp=${t + 7200}&lat=-23.5501&lon=-46.6301`), // two hours ahead
+      await send(`timestamp=${t + 20}&lat=-23.5505&lon=-46.6305`), // kept
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    await stored(id, (t + 20) * 1000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows = await h.db.courierLocation.findMany({ where: { courierId: courierOf(id) }, orderBy: { occurredAt: 'asc' } });
+    expect(rows.map((r) => r.occurredAt.getTime())).toEqual([t * 1000, (t + 20) * 1000]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    for (const rule of ['teleport', 'duplicate', 'zero', 'future']) expect(metrics).toMatch(new RegExp(`lastmile_ingest_filtered_total\\{[^}]*api="osmand"[^}]*rule="${rule}"[^}]*\\} [1-9]`));
+  });
+
   it('a request without a position (a push token registration): 200, nothing stored', async () => {
     const { id, secret } = await device('token');
     const body = `id=${id}&notificationToken=abc123`;

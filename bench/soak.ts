@@ -14,8 +14,10 @@ import { join } from 'node:path';
 import { type Subject, issueToken } from '../lib/auth/tokens';
 import { courierLocationKey } from '../lib/couriers/keys';
 import { readLocation } from '../lib/couriers/record-locations';
+import { createDb } from '../lib/db/client';
 import { City, SAO_PAULO } from '../lib/simulator/city';
 import { createSender } from '../lib/simulator/sender';
+import { registerTrackers } from '../lib/simulator/trackers';
 import { WORKER_NAMES } from '../scripts/app/services';
 import { buildNextIfStale } from '../scripts/app/prepare';
 import { ROOT } from '../scripts/infra/proc';
@@ -39,6 +41,7 @@ const o = options('npm run soak -- [options]', {
   'worker-kills': { def: 10, help: 'worker SIGKILLs in all (at least one of each kind)' },
   short: { def: false, help: 'fewer faults: no broker pause, no scaling, a shorter broker outage' },
   watch: { def: 20, help: 'orders the socket client follows' },
+  'osmand-share': { def: 0.1, help: 'couriers on tracker apps: their pings one by one over the OsmAnd protocol (through the proxy)' },
   apps: {
     def: false,
     help: "each courier's pings from its own app, a request each (this box carries ~400 requests/s with the rest of the system on it); by default through a fleet gateway, in batches, order changes still from each courier's app",
@@ -62,7 +65,7 @@ const schedule = !o.faults ? [] : faultSchedule({
   short: o.short,
 });
 
-console.log(`# soak: ${o.minutes} min, ${o.couriers} couriers at 1 Hz (${o.apps ? 'each from its own app' : 'pings through a fleet gateway'}), ${o['orders-per-minute']} orders/min, ${o.activity} activity frames/s, seed ${o.seed}`);
+console.log(`# soak: ${o.minutes} min, ${o.couriers} couriers at 1 Hz (${o.apps ? 'each from its own app' : 'pings through a fleet gateway'}; ${Math.round(o['osmand-share'] * 100)}% on tracker apps over the OsmAnd protocol), ${o['orders-per-minute']} orders/min, ${o.activity} activity frames/s, seed ${o.seed}`);
 console.log(`# ${o.brokers} brokers, ${o.servers} servers behind nginx, ${o.workers} of each worker (${WORKER_NAMES.join(', ')})`);
 console.log(`# ${machineLine()}`);
 console.log('\n## fault schedule\n');
@@ -122,9 +125,13 @@ async function soak(stack: Stack, system: System): Promise<boolean> {
     if (!token) tokens.set(key, (token = issueToken(sub, 24 * 3_600_000, BENCH_SECRET)));
     return token;
   };
+  const city = new City({ seed: o.seed, couriers: o.couriers, ordersPerMinute: o['orders-per-minute'], activityPerSecond: o.activity, pingIntervalMs: 1000, bbox: SAO_PAULO, runId }, Date.now());
+  const db = createDb(stack.env.DATABASE_URL!);
+  const devices = await registerTrackers({ db, redis: stack.redis }, city.courierIds.slice(0, Math.round(o['osmand-share'] * o.couriers)), 'soak').finally(() => db.$disconnect());
   const sender = createSender({
     base,
     tokenOf,
+    deviceOf: (courierId) => devices.get(courierId),
     gateway: o.apps ? undefined : 'pings',
     maxBatch: 500,
     maxInFlight: o.couriers + 64, // each app one request at a time, and the shop's and the log forwarder's
@@ -138,7 +145,6 @@ async function soak(stack: Stack, system: System): Promise<boolean> {
       }
     },
   });
-  const city = new City({ seed: o.seed, couriers: o.couriers, ordersPerMinute: o['orders-per-minute'], activityPerSecond: o.activity, pingIntervalMs: 1000, bbox: SAO_PAULO, runId }, Date.now());
 
   // healing: the consumers caught up (less than a second of input behind) and the map right
   const groups = [

@@ -13,7 +13,7 @@ import { loadConfigOrExit } from '../lib/config';
 import { City, SAO_PAULO } from '../lib/simulator/city';
 import { createSender } from '../lib/simulator/sender';
 import { createDb } from '../lib/db/client';
-import { registerDevice } from '../lib/devices/device-store';
+import { registerTrackers } from '../lib/simulator/trackers';
 import { createRedis } from '../lib/redis/client';
 
 const { values } = parseArgs({
@@ -73,7 +73,19 @@ if (osmandShare > 1) {
   console.error(`--osmand-share: expected a fraction from 0 to 1, got "${values['osmand-share']}"`);
   process.exit(2);
 }
-const devices = await registerTrackers(city.courierIds.slice(0, Math.round(osmandShare * city.courierIds.length)));
+const onTrackers = city.courierIds.slice(0, Math.round(osmandShare * city.courierIds.length));
+const devices = onTrackers.length === 0 ? new Map() : await registerTrackersHere(onTrackers);
+async function registerTrackersHere(couriers: string[]) {
+  const db = createDb(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, 'lastmile-simulator');
+  try {
+    return await registerTrackers({ db, redis }, couriers, 'simulator');
+  } finally {
+    await db.$disconnect();
+    await redis.quit();
+    console.log(`${couriers.length} couriers on tracker apps (the OsmAnd protocol; devices ${couriers[0]}-phone …)`);
+  }
+}
 const sender = createSender({
   base,
   tokenOf,
@@ -82,25 +94,6 @@ const sender = createSender({
   deviceOf: (courierId) => devices.get(courierId),
 });
 const { stats } = sender;
-
-/** A tracker device for each courier, registered as an integrator would (npm run device -- add). */
-async function registerTrackers(couriers: string[]): Promise<Map<string, { deviceId: string; secret: string }>> {
-  const out = new Map<string, { deviceId: string; secret: string }>();
-  if (couriers.length === 0) return out;
-  const db = createDb(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, 'lastmile-simulator');
-  try {
-    for (const courierId of couriers) {
-      const deviceId = `${courierId}-phone`;
-      out.set(courierId, { deviceId, secret: await registerDevice({ db, redis }, { deviceId, courierId, sourceId: 'simulator' }) });
-    }
-  } finally {
-    await db.$disconnect();
-    await redis.quit();
-  }
-  console.log(`${couriers.length} couriers on tracker apps (OsmAnd protocol, devices ${couriers[0]}-phone …)`);
-  return out;
-}
 
 const orderToken = issueToken({ kind: 'order', id: `${runId}-o1` }, config.auth.orderTokenTtlMs, config.auth.secret);
 console.log(`simulating ${city.courierIds.length} couriers in São Paulo (run ${runId}) → ${base}`);

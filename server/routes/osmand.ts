@@ -16,6 +16,7 @@ import type { TopicNames } from '../../lib/kafka/topics';
 import type { Metrics } from '../../lib/observability/metrics';
 import { decodeOsmand } from '../../lib/osmand/decode-osmand';
 import { osmandPing } from '../../lib/osmand/osmand-ping';
+import { type GateDeps, judgeAtIngest } from '../../lib/quality/judge-at-ingest';
 
 /** Traccar's own limit on an OsmAnd request's body. */
 export const OSMAND_MAX_BODY_BYTES = 64 * 1024;
@@ -23,7 +24,7 @@ export const OSMAND_MAX_BODY_BYTES = 64 * 1024;
 /** `/osmand` or `/osmand/<secret>` on the main port. */
 export const OSMAND_PATH = /^\/osmand(?:\/([^/]*))?\/?$/;
 
-export interface OsmandDeps extends AuthorizeDeps {
+export interface OsmandDeps extends AuthorizeDeps, GateDeps {
   publisher: GroupCommit;
   topics: TopicNames;
   metrics: Metrics;
@@ -55,16 +56,24 @@ export async function handleOsmand(req: IncomingMessage, res: ServerResponse, se
   if (!decoded.ok) throw new AppError('validation_failed', decoded.message, [{ field: decoded.field, rule: 'osmand', message: decoded.message }]);
   const { fix } = decoded;
   if (!secret) throw new AppError('validation_failed', "the device's secret is missing: the URL's path ends with it (http://host:5055/<secret>)", [{ field: 'path', rule: 'required', message: 'the URL path ends with the device secret' }]);
-  const device = await authenticateDevice(deps, fix.deviceId, secret);
+  const device = await authenticateDevice(deps, fix.deviceId, secret).catch((cause: unknown) => {
+    // Redis (or Postgres behind it) away: the app keeps the fix and sends it again
+    throw new AppError('unavailable', 'the device could not be looked up; send the position again', [], { cause });
+  });
   // as Traccar: an unknown device is a bad request (and a wrong secret looks the same)
   if (!device) throw new AppError('validation_failed', `device ${fix.deviceId.slice(0, 64)} is not registered, or the secret is not its`, [{ field: 'id', rule: 'device', message: 'unknown device or wrong secret' }]);
   const key = `courier:${device.courierId}`;
   if (!deps.limiter.take(key, 1, now)) throw new AppError('rate_limited', 'too many positions: send again in a moment');
   // a request without a position (a push token's registration) or a fix the tracker calls invalid: nothing to store
   if (!fix.position || !fix.valid) return ok(res);
-  const ping = osmandPing({ ...fix, position: fix.position }, device.courierId, { now, maxFutureMs: deps.limits.maxFutureMs });
+  // a clock off is the quality gate's to judge (200, filtered), not a malformed request
+  const ping = osmandPing({ ...fix, position: fix.position }, device.courierId);
   const events = await authorizeEvents(deps, { sub: { kind: 'courier', id: device.courierId }, exp: Number.MAX_SAFE_INTEGER }, [ping], false);
-  await publishEvents(deps.publisher, deps.topics, events);
+  // a filtered fix is answered 200 as Traccar does: the app would otherwise send it forever
+  const judged = await judgeAtIngest(deps, events, 'osmand', now);
+  if (judged.kept.length === 0) return ok(res);
+  await publishEvents(deps.publisher, deps.topics, judged.kept);
+  await judged.commit().catch((err: unknown) => deps.log.warn({ err }, 'the quality gate could not remember the track'));
   deps.metrics.eventsIn.inc({ type: 'courier.location', outcome: 'accepted' });
   ok(res);
 }

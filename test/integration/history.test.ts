@@ -54,9 +54,11 @@ describe('migration 0005', () => {
       await client.end();
       await dropDatabase(url);
     });
-    const [last, ...earlier] = migrationFiles().reverse();
-    expect(last).toBe('0005_partitioned_history');
-    for (const dir of earlier.reverse()) await client.query(readFileSync(join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
+    // the migrations before 0005, then rows, then 0005 (later ones do not touch these tables)
+    const files = migrationFiles();
+    const last = '0005_partitioned_history';
+    expect(files).toContain(last);
+    for (const dir of files.slice(0, files.indexOf(last))) await client.query(readFileSync(join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
 
     // five days of rows, the last ones a millisecond either side of midnights
     await client.query(`
@@ -79,7 +81,7 @@ describe('migration 0005', () => {
     };
     const before = await snapshot();
 
-    await client.query(readFileSync(join(MIGRATIONS, last!, 'migration.sql'), 'utf8'));
+    await client.query(readFileSync(join(MIGRATIONS, last, 'migration.sql'), 'utf8'));
 
     expect(await snapshot()).toEqual(before);
     const partitioned = await client.query<{ relname: string }>(

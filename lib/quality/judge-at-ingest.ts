@@ -23,5 +23,7 @@ export async function judgeAtIngest(deps: GateDeps, events: ValidEvent[], api: '
     throw new AppError('unavailable', 'the quality checks could not be made; none is accepted, send them again', [], { cause });
   }
   for (const f of judged.filtered) deps.metrics.filtered.inc({ api, rule: f.rule });
-  return judged;
+  // once Kafka holds the pings: a track not remembered only means the next pings are judged against an older fix
+  const commit = () => judged.commit().catch((err: unknown) => deps.log.warn({ err }, 'the quality gate could not remember the tracks'));
+  return { ...judged, commit };
 }

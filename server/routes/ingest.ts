@@ -50,7 +50,7 @@ export async function handleIngest(req: IncomingMessage, res: ServerResponse, de
     deps.metrics.eventsIn.inc({ type: 'unknown', outcome: 'unavailable' }, events.length);
     throw err;
   }
-  await judged.commit().catch((err: unknown) => deps.log.warn({ err }, 'the quality gate could not remember the tracks (the next pings are judged against older ones)'));
+  await judged.commit();
   const byType = new Map<string, number>();
   for (const e of judged.kept) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
   for (const [type, count] of byType) deps.metrics.eventsIn.inc({ type, outcome: 'accepted' }, count);

@@ -13,7 +13,7 @@ import type { GroupCommit } from '../../lib/ingest/group-commit';
 import { publishEvents } from '../../lib/ingest/publish-events';
 import type { RateLimiter } from '../../lib/ingest/rate-limiter';
 import type { TopicNames } from '../../lib/kafka/topics';
-import type { Metrics } from '../../lib/observability/metrics';
+import { isEntityId } from '../../lib/orders/order-id';
 import { decodeOsmand } from '../../lib/osmand/decode-osmand';
 import { osmandPing } from '../../lib/osmand/osmand-ping';
 import { type GateDeps, judgeAtIngest } from '../../lib/quality/judge-at-ingest';
@@ -27,8 +27,6 @@ export const OSMAND_PATH = /^\/osmand(?:\/([^/]*))?\/?$/;
 export interface OsmandDeps extends AuthorizeDeps, GateDeps {
   publisher: GroupCommit;
   topics: TopicNames;
-  metrics: Metrics;
-  limits: { maxBodyBytes: number; maxBatch: number; maxFutureMs: number };
   limiter: RateLimiter;
 }
 
@@ -56,7 +54,8 @@ export async function handleOsmand(req: IncomingMessage, res: ServerResponse, se
   if (!decoded.ok) throw new AppError('validation_failed', decoded.message, [{ field: decoded.field, rule: 'osmand', message: decoded.message }]);
   const { fix } = decoded;
   if (!secret) throw new AppError('validation_failed', "the device's secret is missing: the URL's path ends with it (http://host:5055/<secret>)", [{ field: 'path', rule: 'required', message: 'the URL path ends with the device secret' }]);
-  const device = await authenticateDevice(deps, fix.deviceId, secret).catch((cause: unknown) => {
+  // a registered id is an entity id (lib/devices/device-input.ts): any other is unknown, never looked up
+  const device = !isEntityId(fix.deviceId) ? undefined : await authenticateDevice(deps, fix.deviceId, secret).catch((cause: unknown) => {
     // Redis (or Postgres behind it) away: the app keeps the fix and sends it again
     throw new AppError('unavailable', 'the device could not be looked up; send the position again', [], { cause });
   });
@@ -73,7 +72,7 @@ export async function handleOsmand(req: IncomingMessage, res: ServerResponse, se
   const judged = await judgeAtIngest(deps, events, 'osmand', now);
   if (judged.kept.length === 0) return ok(res);
   await publishEvents(deps.publisher, deps.topics, judged.kept);
-  await judged.commit().catch((err: unknown) => deps.log.warn({ err }, 'the quality gate could not remember the track'));
+  await judged.commit();
   deps.metrics.eventsIn.inc({ type: 'courier.location', outcome: 'accepted' });
   ok(res);
 }

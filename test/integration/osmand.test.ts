@@ -161,6 +161,32 @@ describe('what is refused, and what is kept once', () => {
     for (const rule of ['teleport', 'duplicate', 'zero', 'future']) expect(metrics).toMatch(new RegExp(`lastmile_ingest_filtered_total\\{[^}]*api="osmand"[^}]*rule="${rule}"[^}]*\\} [1-9]`));
   });
 
+  it('random and malformed requests on both ports: never a 5xx, nothing stored for a device without its secret', async () => {
+    const { id, secret } = await device('fuzz');
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const values = ['', '1', '-0', 'NaN', '1e400', '%', '%zz', '91', '-181', '2016-02-30+10:00:00', '1597000000', 'x'.repeat(300), '{"a":1}', '%00', '0,0', 'true'];
+    const names = ['id', 'deviceid', 'lat', 'lon', 'location', 'timestamp', 'speed', 'bearing', 'accuracy', 'hdop', 'batt', 'valid', 'x'];
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const params = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => `${pick(names)}=${pick(values)}`).join(pick(['&', ';']));
+      const withId = rnd() < 0.5 ? `id=${pick([id, `nobody-${run}`])}&${params}` : params;
+      const path = pick([`/${secret}`, '/wrong', '/', `/${secret}/%ff`]);
+      const json = rnd() < 0.2;
+      const res = await rawRequest(pick([osmandBase, `${server.url}/osmand`]), `${path}?${json ? '' : withId}`, {
+        method: pick(['GET', 'POST', 'PUT']),
+        headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+        body: json ? pick(['[', '{}', '[1]', `{"device_id":"${id}","location":{"timestamp":"x"}}`, 'null']) : pick(['', withId]),
+      });
+      statuses.add(res.status);
+      expect(res.status, `${path}?${withId}`).toBeLessThan(500);
+    }
+    expect([...statuses].every((s) => [200, 400, 404, 405].includes(s))).toBe(true);
+    // only registered fixes with their secret can reach the stores: none under the wrong secret's courier
+    expect(await h.db.courierLocation.count({ where: { courierId: courierOf(`nobody-${run}`) } })).toBe(0);
+  }, 60_000);
+
   it('a request without a position (a push token registration): 200, nothing stored', async () => {
     const { id, secret } = await device('token');
     const body = `id=${id}&notificationToken=abc123`;
